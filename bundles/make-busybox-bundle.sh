@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make-busybox-bundle.sh DIR [RT]
+# Builds a minimal OCI bundle in DIR: rootfs/ from Debian's busybox-static (one static
+# binary plus its applet links) and config.json from `rt spec`. Nothing is downloaded.
+set -euo pipefail
+
+dir=${1:?usage: make-busybox-bundle.sh DIR [RT]}
+rt=${2:-$(cd "$(dirname "$0")/.." && pwd)/build/bin/rt}
+busybox=/bin/busybox
+[ -x "$busybox" ] || { echo "make-busybox-bundle: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || ldd "$busybox" 2>&1 | grep -q 'not a dynamic' ||
+  { echo "make-busybox-bundle: $busybox is not static (install busybox-static)" >&2; exit 1; }
+
+rootfs=$dir/rootfs
+mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root,run,var/tmp}
+chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
+cp "$busybox" "$rootfs/bin/busybox"
+for applet in $("$busybox" --list-full); do
+  [ -e "$rootfs/$applet" ] || ln -s /bin/busybox "$rootfs/$applet"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+: >"$rootfs/etc/hosts"
+: >"$rootfs/etc/resolv.conf"
+
+if [ ! -e "$dir/config.json" ]; then
+  "$rt" spec --bundle "$dir"
+fi
+echo "bundle ready: $dir"

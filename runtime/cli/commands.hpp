@@ -1,0 +1,28 @@
+// The rt command line: global options (runc's) and one registration function per verb.
+// Each verb lives in its own file (spec.cpp, create.cpp, ...) and only parses its options
+// and calls into the runtime library.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace rt::cli {
+
+struct GlobalOptions {
+    std::string root = "/run/rt";
+    std::string log_path;
+    std::string log_format = "text";
+    bool debug = false;
+    bool systemd_cgroup = false;
+    std::string rootless = "auto";  // accepted for runc compatibility
+};
+
+// A verb's action: runs after parsing; returns the process exit code, throws rt::Error.
+using Action = std::function<int()>;
+
+// Each register_* adds one subcommand to app and sets `action` when that subcommand is chosen.
+void register_spec(CLI::App& app, const GlobalOptions& global, Action& action);
+void register_features(CLI::App& app, const GlobalOptions& global, Action& action);
+
+}  // namespace rt::cli

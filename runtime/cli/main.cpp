@@ -1,0 +1,65 @@
+// rt: entry point. Parses runc's global flags, dispatches to one verb, and turns an
+// rt::Error into one line on stderr (and in --log) with exit status 1.
+#include <seccomp.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "base/log.hpp"
+#include "cli/commands.hpp"
+#include "rt/error.hpp"
+#include "rt/oci/spec.hpp"
+
+namespace {
+
+std::string version_text() {
+    const scmp_version* seccomp = seccomp_version();
+    std::string text = "rt version " RT_VERSION "\ncommit: " RT_GIT_COMMIT "\nspec: ";
+    text += rt::oci::kSpecVersion;
+    text += "\nlibseccomp: " + std::to_string(seccomp->major) + "." +
+            std::to_string(seccomp->minor) + "." + std::to_string(seccomp->micro) + "\n";
+    return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace rt;
+    CLI::App app{"rt: an OCI container runtime (runc-compatible command line)", "rt"};
+    app.require_subcommand(1);
+    app.set_version_flag("-v,--version", version_text());
+
+    cli::GlobalOptions global;
+    app.add_option("--root", global.root, "directory for container state")
+        ->capture_default_str();
+    app.add_option("--log", global.log_path, "log file (default: stderr)");
+    app.add_option("--log-format", global.log_format, "log format: text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--debug", global.debug, "log debug messages");
+    app.add_flag("--systemd-cgroup", global.systemd_cgroup,
+                 "cgroupsPath is in systemd form slice:prefix:name");
+    app.add_option("--rootless", global.rootless, "accepted for runc compatibility");
+
+    cli::Action action;
+    cli::register_spec(app, global, action);
+    cli::register_features(app, global, action);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    try {
+        base::log_open({global.log_path,
+                        global.log_format == "json" ? base::LogFormat::Json
+                                                    : base::LogFormat::Text,
+                        global.debug});
+        return action ? action() : 0;
+    } catch (const Error& e) {
+        base::log_error(e.message());
+        // With --log, engines read the error from the file; people still want it on stderr.
+        if (base::log_to_file()) std::fprintf(stderr, "rt: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package rt needs to build, test and demo. Idempotent: does
+# nothing (and needs no network) when all packages are already present.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config git clang
+  rapidjson-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libcli11-dev libboost-test-dev
+  # bundles and tests
+  busybox-static iproute2 nftables iptables procps util-linux
+  # references for side-by-side tests and benchmarks
+  runc crun containernetworking-plugins
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The README's test command: everything CI checks, in order.
+#   1. packages (scripts/install-deps.sh)
+#   2. build with -Werror and run every ctest test (unit, integration, conformance, smoke)
+#   3. build under ASan+UBSan and run the unit tests again
+#   4. build the libFuzzer targets with clang and run each for RT_FUZZ_SECONDS (default 60)
+# Needs root: integration tests create namespaces, cgroups, bridges and containers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: run as root (integration tests use namespaces, cgroups and netlink)" >&2
+  exit 1
+fi
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "dependencies"
+./scripts/install-deps.sh
+
+step "build (-Werror)"
+./scripts/build.sh default
+
+step "all tests"
+ctest --preset default -j"$(nproc)" --timeout 600
+
+step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+./scripts/build.sh asan
+ctest --preset asan -L unit -j"$(nproc)" --timeout 600
+
+step "fuzzing (${RT_FUZZ_SECONDS:-60} s per target)"
+./scripts/build.sh fuzz
+shopt -s nullglob
+fuzzers=(build-fuzz/bin/fuzz-*)
+if ((${#fuzzers[@]} == 0)); then
+  echo "no fuzz targets built"
+fi
+for f in "${fuzzers[@]}"; do
+  corpus=$(mktemp -d)
+  name=$(basename "$f")
+  seeds=()
+  [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
+  echo "-- $name"
+  "$f" -max_total_time="${RT_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" "${seeds[@]}" 2>&1 | tail -n 3
+  rm -rf "$corpus"
+done
+
+step "all tests passed"
