@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# make-busybox-bundle.sh DIR [RT]
+# make-busybox-bundle.sh [--rootfs-only] DIR [RT]
 # Builds a minimal OCI bundle in DIR: rootfs/ from Debian's busybox-static (one static
 # binary plus its applet links) and config.json from `rt spec`. Nothing is downloaded.
+# --rootfs-only builds DIR/rootfs alone (engines bring their own config: podman --rootfs,
+# umoci images for containerd).
 set -euo pipefail
 
-dir=${1:?usage: make-busybox-bundle.sh DIR [RT]}
+rootfs_only=0
+if [ "${1:-}" = --rootfs-only ]; then
+  rootfs_only=1
+  shift
+fi
+dir=${1:?usage: make-busybox-bundle.sh [--rootfs-only] DIR [RT]}
 rt=${2:-$(cd "$(dirname "$0")/.." && pwd)/build/bin/rt}
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "make-busybox-bundle: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
@@ -23,6 +30,10 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 : >"$rootfs/etc/hosts"
 : >"$rootfs/etc/resolv.conf"
 
+if ((rootfs_only)); then
+  echo "rootfs ready: $rootfs"
+  exit 0
+fi
 if [ ! -e "$dir/config.json" ]; then
   "$rt" spec --bundle "$dir"
 fi

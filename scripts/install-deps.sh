@@ -11,6 +11,11 @@ packages=(
   busybox-static iproute2 nftables iptables procps util-linux
   # references for side-by-side tests and benchmarks
   runc crun containernetworking-plugins
+  # engines: tests/integration/engines (podman, containerd + ctr, containerd's CRI) and
+  # bundles/ (umoci images, the optional Debian bundle). crictl is not in Debian 12: the
+  # CRI test speaks gRPC through python3-grpcio with a protoc-generated subset of the API.
+  podman conmon catatonit containerd umoci debootstrap
+  python3-grpcio python3-protobuf protobuf-compiler jq
 )
 
 missing=()

@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# podman.sh CASE: podman 4.3 driving RUNTIME through conmon on a --rootfs directory.
+# CASE: run | detach | pause | stop | init | network | all
+#   run     output and exit code of `podman run`, a missing binary gives 127, rlimits from
+#           containers.conf reach the process, `podman rm` removes container and runtime state
+#   detach  `run -d`, `exec` with and without -t, exit codes of exec, exec joins the container
+#   pause   pause/unpause really freeze/thaw the container's processes (freezer cgroup)
+#   stop    `podman stop` delivers SIGTERM to the container's process (it exits 0 from its trap)
+#   init    `--init` puts podman's init (catatonit) as pid 1 and passes the exit code through
+#   network podman's CNI backend with the plugins under test (CNI_BIN_DIR, CNI_BRIDGE,
+#           CNI_IPAM): two containers on one bridge network ping each other over IPv4 and
+#           IPv6 (ttl 64: bridged, not routed); veths, netns and leases are gone after stop
+# Podman runs private to the run: own --root/--runroot/--tmpdir, vfs storage, cgroupfs under
+# a unique parent, file events, file locks, and the runtime's --root in the run's work dir
+# (added by the harness's runtime wrapper: podman has no setting for it).
+source "$(dirname "$0")/lib.sh"
+
+podman_setup() {
+  require_cmds podman conmon
+  make_rootfs "$WORK/bundle"
+  make_cni_bin_dir
+  mkdir -p "$WORK/cni-conf"
+  cat >"$WORK/containers.conf" <<EOF
+[containers]
+# root here lacks CAP_SYS_RESOURCE and its hard limits are nofile 20000 / nproc 32768: podman's
+# defaults (1048576) could not be set, so ask for limits below the hard ones
+default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
+
+[engine]
+lock_type = "file"
+# conmon then passes --log-format=json --log FILE to the runtime
+runtime_supports_json = ["runc", "crun", "rt"]
+
+[network]
+network_backend = "cni"
+network_config_dir = "$WORK/cni-conf"
+cni_plugin_dirs = ["$CNI_DIR"]
+EOF
+  cat >"$WORK/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+graphroot = "$WORK/storage"
+runroot = "$WORK/runroot"
+EOF
+  export CONTAINERS_CONF=$WORK/containers.conf
+  export CONTAINERS_STORAGE_CONF=$WORK/storage.conf
+  PODMAN=(podman --root "$WORK/storage" --runroot "$WORK/runroot" --tmpdir "$WORK/tmp"
+    --storage-driver vfs --cgroup-manager cgroupfs --events-backend file
+    --runtime "$ENGINE_RUNTIME")
+  NAME=rteng-$UNIQ
+  # container options every case uses
+  COPTS=(--network none --cgroup-parent "/$CGROUP_PARENT")
+  defer_late cleanup_cgroups
+  defer "timeout 60 ${PODMAN[*]} rm -af -t 0"
+}
+
+pm() { run "${PODMAN[@]}" "$@"; }
+pm_must() { must "${PODMAN[@]}" "$@"; }
+pm_rc() {
+  local want=$1
+  shift
+  expect_rc "$want" "${PODMAN[@]}" "$@"
+}
+state_of() {
+  pm_must inspect -f "$2" "$1"
+  STATE=$OUT
+}
+
+# The container must be gone from podman and from the runtime, and its cgroup removed.
+expect_removed() {
+  pm_must ps -aq
+  [ -z "$OUT" ] || fail "podman still lists containers: $OUT"
+  run "$RUNTIME" --root "$RUNTIME_ROOT" list -q
+  [ -z "$OUT" ] || { run "$RUNTIME" --root "$RUNTIME_ROOT" list; fail "the runtime still has containers after podman rm: $OUT"; }
+  local d
+  for d in /sys/fs/cgroup/*/"$CGROUP_PARENT"/libpod-*; do
+    [ -d "$d" ] && fail "container cgroup left after rm: $d"
+  done
+  return 0
+}
+
+# A long-running container process that exits 0 from its SIGTERM trap, leaving a mark.
+LONG_CMD=(/bin/sh -c 'trap "echo got-term > /tmp/term; exit 0" TERM; sleep 600 & wait')
+
+case_run() {
+  say "run: output and exit code"
+  pm_rc 3 run --name "$NAME-a" "${COPTS[@]}" --rootfs "$ROOTFS" \
+    /bin/sh -c 'echo hello-from-rt; echo to-stderr >&2; exit 3'
+  expect_out "hello-from-rt"
+  [[ "$ERR" == *to-stderr* ]] || fail "stderr of the container did not reach podman: '$ERR'"
+  state_of "$NAME-a" '{{.State.ExitCode}}'
+  [ "$STATE" = 3 ] || fail "podman inspect: exit code $STATE, want 3"
+
+  say "run: rlimits from containers.conf reach the process"
+  pm_rc 0 run --name "$NAME-l" "${COPTS[@]}" --rootfs "$ROOTFS" /bin/sh -c 'ulimit -Hn; ulimit -Sn'
+  expect_out $'4096\n4096'
+
+  say "run: a missing binary gives 127"
+  pm_rc 127 run --name "$NAME-m" "${COPTS[@]}" --rootfs "$ROOTFS" /no/such/binary
+  pm_rc 127 run --name "$NAME-p" "${COPTS[@]}" --rootfs "$ROOTFS" no-such-command-in-path
+
+  say "rm: container, runtime state and cgroup go"
+  pm_must rm "$NAME-a" "$NAME-l" "$NAME-m" "$NAME-p"
+  expect_removed
+  runtime_was_called create
+  runtime_was_called start
+  runtime_was_called delete
+}
+
+case_detach() {
+  say "run -d"
+  pm_must run -d --name "$NAME-d" "${COPTS[@]}" --rootfs "$ROOTFS" "${LONG_CMD[@]}"
+  state_of "$NAME-d" '{{.State.Status}}'
+  [ "$STATE" = running ] || fail "after run -d the container is '$STATE', want running"
+
+  case "$(basename "$RUNTIME")" in runc | crun | rt)
+    say "conmon asks the runtime for JSON logs"
+    state_of "$NAME-d" '{{.State.ConmonPid}}'
+    tr '\0' ' ' <"/proc/$STATE/cmdline" | grep -q -- '--log-format=json' ||
+      fail "conmon was not given --log-format=json for the runtime"
+    ;;
+  esac
+
+  say "exec: output, exit code, same pid namespace"
+  pm_rc 5 exec "$NAME-d" /bin/sh -c 'echo from-exec; exit 5'
+  expect_out from-exec
+  pm_rc 0 exec "$NAME-d" /bin/sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+  expect_out_has 'trap'
+  pm_rc 127 exec "$NAME-d" /no/such/binary
+
+  say "exec without -t: no terminal"
+  pm_rc 0 exec "$NAME-d" /bin/sh -c 'test -t 1 && echo tty || echo no-tty'
+  expect_out no-tty
+
+  say "exec -t: a terminal on stdin and stdout"
+  pm_rc 0 exec -t "$NAME-d" /bin/sh -c 'test -t 0 && test -t 1 && tty'
+  [[ "$OUT" == /dev/pts/* ]] || fail "exec -t: expected a /dev/pts/N terminal, got '$OUT'"
+  pm_rc 4 exec -t "$NAME-d" /bin/sh -c 'exit 4'
+
+  runtime_was_called exec
+  pm_must rm -f -t 0 "$NAME-d"
+  expect_removed
+}
+
+# freezer.state of the cgroup holding PID (cgroup v1 freezer or v2 cgroup.freeze).
+freezer_state() {
+  local path
+  path=$(awk -F: '$2 == "freezer" {print $3}' "/proc/$1/cgroup")
+  if [ -n "$path" ] && [ -f "/sys/fs/cgroup/freezer$path/freezer.state" ]; then
+    cat "/sys/fs/cgroup/freezer$path/freezer.state"
+  else
+    path=$(awk -F: '$1 == "0" {print $3}' "/proc/$1/cgroup")
+    [ "$(cat "/sys/fs/cgroup$path/cgroup.freeze" 2>/dev/null)" = 1 ] && echo FROZEN || echo THAWED
+  fi
+}
+
+case_pause() {
+  pm_must run -d --name "$NAME-p" "${COPTS[@]}" --rootfs "$ROOTFS" "${LONG_CMD[@]}"
+  state_of "$NAME-p" '{{.State.Pid}}'
+  local pid=$STATE
+  say "pause: the container's processes are frozen"
+  pm_must pause "$NAME-p"
+  state_of "$NAME-p" '{{.State.Status}}'
+  [ "$STATE" = paused ] || fail "after pause the container is '$STATE'"
+  [ "$(freezer_state "$pid")" = FROZEN ] || fail "after pause the freezer of pid $pid is $(freezer_state "$pid")"
+  say "unpause: thawed and usable"
+  pm_must unpause "$NAME-p"
+  state_of "$NAME-p" '{{.State.Status}}'
+  [ "$STATE" = running ] || fail "after unpause the container is '$STATE'"
+  [ "$(freezer_state "$pid")" = THAWED ] || fail "after unpause the freezer of pid $pid is $(freezer_state "$pid")"
+  pm_rc 0 exec "$NAME-p" /bin/echo alive
+  expect_out alive
+  runtime_was_called pause
+  runtime_was_called resume
+  pm_must rm -f -t 0 "$NAME-p"
+  expect_removed
+}
+
+case_stop() {
+  rm -f "$ROOTFS/tmp/term"
+  pm_must run -d --name "$NAME-s" "${COPTS[@]}" --rootfs "$ROOTFS" "${LONG_CMD[@]}"
+  say "stop: SIGTERM reaches the process, which exits 0 from its trap"
+  pm_must stop -t 50 "$NAME-s"
+  state_of "$NAME-s" '{{.State.Status}} {{.State.ExitCode}}'
+  [ "$STATE" = "exited 0" ] || fail "after stop: '$STATE', want 'exited 0' (137 would mean SIGKILL)"
+  [ "$(cat "$ROOTFS/tmp/term" 2>/dev/null)" = got-term ] || fail "the container's TERM trap did not run"
+  runtime_was_called kill
+  pm_must rm "$NAME-s"
+  expect_removed
+}
+
+case_init() {
+  say "--init: podman's init is pid 1, the command runs under it"
+  pm_rc 0 run --init --name "$NAME-i" "${COPTS[@]}" --rootfs "$ROOTFS" \
+    /bin/sh -c 'echo "$(tr "\0" " " </proc/1/cmdline)|$$"'
+  [[ "$OUT" == /run/podman-init\ --\ /bin/sh* ]] || fail "pid 1 is not podman-init: '$OUT'"
+  [[ "${OUT##*|}" != 1 ]] || fail "the command itself is pid 1 despite --init"
+  pm_rc 4 run --init --name "$NAME-j" "${COPTS[@]}" --rootfs "$ROOTFS" /bin/sh -c 'exit 4'
+  pm_must rm "$NAME-i" "$NAME-j"
+  expect_removed
+}
+
+case_network() {
+  alloc_net
+  local net=rteng-$UNIQ
+  write_conflist "$WORK/cni-conf/$net.conflist" "$net"
+  local opts=(--network "$net" --cgroup-parent "/$CGROUP_PARENT")
+  say "two containers on network $net ($NET_V4_SUBNET, $NET_V6_SUBNET, bridge $NET_BRIDGE)"
+  pm_must run -d --name "$NAME-a" "${opts[@]}" --rootfs "$ROOTFS" "${LONG_CMD[@]}"
+  state_of "$NAME-a" '{{.NetworkSettings.SandboxKey}}'
+  local ns_a=$STATE
+  remember_netns "$ns_a"
+  pm_must run -d --name "$NAME-b" "${opts[@]}" --rootfs "$ROOTFS" "${LONG_CMD[@]}"
+  state_of "$NAME-b" '{{.NetworkSettings.SandboxKey}}'
+  local ns_b=$STATE
+  remember_netns "$ns_b"
+  [ -e "$ns_a" ] && [ -e "$ns_b" ] || fail "podman's netns paths do not exist: '$ns_a' '$ns_b'"
+
+  local a4 b4 a6 b6
+  state_of "$NAME-a" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}} {{(index .NetworkSettings.Networks \"$net\").GlobalIPv6Address}}"
+  read -r a4 a6 <<<"$STATE"
+  state_of "$NAME-b" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}} {{(index .NetworkSettings.Networks \"$net\").GlobalIPv6Address}}"
+  read -r b4 b6 <<<"$STATE"
+  say "addresses: a=$a4 $a6, b=$b4 $b6"
+  [[ "$a4" == 10.230.$NET_IDX.* && "$b4" == 10.230.$NET_IDX.* && "$a4" != "$b4" ]] ||
+    fail "IPv4 addresses not distinct in $NET_V4_SUBNET: '$a4' '$b4'"
+  [[ "$a6" == fd00:230:$NET_IDX::* && "$b6" == fd00:230:$NET_IDX::* && "$a6" != "$b6" ]] ||
+    fail "IPv6 addresses not distinct in $NET_V6_SUBNET: '$a6' '$b6'"
+  pm_rc 0 exec "$NAME-a" ip -4 -o addr show dev eth0
+  expect_out_has "$a4/24"
+  local ports
+  ports=$(bridge_ports)
+  [ "$(wc -w <<<"$ports")" = 2 ] || fail "expected 2 veths on $NET_BRIDGE, found: '$ports'"
+
+  say "a pings b (IPv4) and b pings a (IPv6), across the bridge"
+  pm_rc 0 exec "$NAME-a" /bin/ping -c 1 -W 5 "$b4"
+  expect_out_has "ttl=64"
+  pm_rc 0 exec "$NAME-b" /bin/ping -6 -c 1 -W 5 "$a6"
+  expect_out_has "ttl=64"
+
+  say "stop: veths, netns and leases are released"
+  pm_must stop -t 50 "$NAME-a" "$NAME-b"
+  ports=$(bridge_ports)
+  [ -z "$ports" ] || fail "veths left on $NET_BRIDGE after stop: $ports"
+  [ -z "$(reserved_leases)" ] || fail "IP leases left after stop: $(reserved_leases)"
+  [ ! -e "$ns_a" ] && [ ! -e "$ns_b" ] || fail "netns left after stop: $ns_a $ns_b"
+  pm_must rm "$NAME-a" "$NAME-b"
+  expect_removed
+}
+
+begin
+podman_setup
+case "$CASE" in
+  run | detach | pause | stop | init | network) "case_$CASE" ;;
+  all) for c in run detach pause stop init network; do "case_$c"; done ;;
+  *) fail "unknown case '$CASE' (run | detach | pause | stop | init | network | all)" ;;
+esac
