@@ -15,7 +15,7 @@
 namespace rt::oci {
 
 // Versions of the runtime-spec this model reads (config.ociVersion must be in range).
-inline constexpr const char* kSpecVersion = "1.3.0";        // what rt writes and reports
+inline constexpr const char* kSpecVersion = "1.3.0";  // what rt writes and reports
 inline constexpr const char* kSpecVersionMin = "1.0.0";
 
 using StringMap = std::map<std::string, std::string>;
@@ -25,12 +25,16 @@ using StringMap = std::map<std::string, std::string>;
 struct Root {
     std::string path;
     bool readonly = false;
+
+    bool operator==(const Root&) const = default;
 };
 
 struct IdMapping {
     uint32_t containerID = 0;
     uint32_t hostID = 0;
     uint32_t size = 0;
+
+    bool operator==(const IdMapping&) const = default;
 };
 
 struct Mount {
@@ -40,6 +44,8 @@ struct Mount {
     std::vector<std::string> options;
     std::vector<IdMapping> uidMappings;  // idmapped mounts (runtime-spec 1.1)
     std::vector<IdMapping> gidMappings;
+
+    bool operator==(const Mount&) const = default;
 };
 
 struct Hook {
@@ -47,6 +53,8 @@ struct Hook {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::optional<int64_t> timeout;  // seconds, >= 1
+
+    bool operator==(const Hook&) const = default;
 };
 
 struct Hooks {
@@ -56,11 +64,15 @@ struct Hooks {
     std::vector<Hook> startContainer;
     std::vector<Hook> poststart;
     std::vector<Hook> poststop;
+
+    bool operator==(const Hooks&) const = default;
 };
 
 struct ConsoleSize {
     uint64_t height = 0;
     uint64_t width = 0;
+
+    bool operator==(const ConsoleSize&) const = default;
 };
 
 struct User {
@@ -69,6 +81,8 @@ struct User {
     std::optional<uint32_t> umask;
     std::vector<uint32_t> additionalGids;
     std::optional<std::string> username;  // Windows only; kept for round trip
+
+    bool operator==(const User&) const = default;
 };
 
 struct Capabilities {
@@ -79,17 +93,23 @@ struct Capabilities {
     std::optional<std::vector<std::string>> inheritable;
     std::optional<std::vector<std::string>> permitted;
     std::optional<std::vector<std::string>> ambient;
+
+    bool operator==(const Capabilities&) const = default;
 };
 
 struct Rlimit {
     std::string type;  // RLIMIT_*
     uint64_t soft = 0;
     uint64_t hard = 0;
+
+    bool operator==(const Rlimit&) const = default;
 };
 
 struct IoPriority {
     std::string ioClass;  // JSON "class": IOPRIO_CLASS_RT | _BE | _IDLE
     int32_t priority = 0;
+
+    bool operator==(const IoPriority&) const = default;
 };
 
 struct Scheduler {
@@ -100,11 +120,15 @@ struct Scheduler {
     std::optional<uint64_t> runtime;
     std::optional<uint64_t> deadline;
     std::optional<uint64_t> period;
+
+    bool operator==(const Scheduler&) const = default;
 };
 
 struct ExecCpuAffinity {
     std::optional<std::string> initial;
     std::optional<std::string> final;
+
+    bool operator==(const ExecCpuAffinity&) const = default;
 };
 
 struct Process {
@@ -124,6 +148,8 @@ struct Process {
     std::optional<IoPriority> ioPriority;
     std::optional<Scheduler> scheduler;
     std::optional<ExecCpuAffinity> execCPUAffinity;
+
+    bool operator==(const Process&) const = default;
 };
 
 // ---------------------------------------------------------------- config-linux.md
@@ -131,11 +157,15 @@ struct Process {
 struct Namespace {
     std::string type;  // mount pid network uts ipc user cgroup time
     std::optional<std::string> path;
+
+    bool operator==(const Namespace&) const = default;
 };
 
 struct TimeOffset {
     int64_t secs = 0;
     uint32_t nanosecs = 0;
+
+    bool operator==(const TimeOffset&) const = default;
 };
 
 struct Device {
@@ -146,10 +176,14 @@ struct Device {
     std::optional<uint32_t> fileMode;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
+
+    bool operator==(const Device&) const = default;
 };
 
 struct NetDevice {
     std::optional<std::string> name;  // name inside the container; defaults to the host name
+
+    bool operator==(const NetDevice&) const = default;
 };
 
 struct DeviceCgroupRule {
@@ -158,6 +192,8 @@ struct DeviceCgroupRule {
     std::optional<int64_t> major;     // absent means all (*)
     std::optional<int64_t> minor;
     std::optional<std::string> access;  // rwm subset
+
+    bool operator==(const DeviceCgroupRule&) const = default;
 };
 
 struct MemoryResources {
@@ -170,6 +206,8 @@ struct MemoryResources {
     std::optional<bool> disableOOMKiller;
     std::optional<bool> useHierarchy;
     std::optional<bool> checkBeforeUpdate;
+
+    bool operator==(const MemoryResources&) const = default;
 };
 
 struct CpuResources {
@@ -182,10 +220,14 @@ struct CpuResources {
     std::optional<std::string> cpus;
     std::optional<std::string> mems;
     std::optional<int64_t> idle;
+
+    bool operator==(const CpuResources&) const = default;
 };
 
 struct PidsResources {
     int64_t limit = 0;  // <= 0 means unlimited (max)
+
+    bool operator==(const PidsResources&) const = default;
 };
 
 struct BlockIoDeviceWeight {
@@ -193,12 +235,16 @@ struct BlockIoDeviceWeight {
     int64_t minor = 0;
     std::optional<uint16_t> weight;
     std::optional<uint16_t> leafWeight;
+
+    bool operator==(const BlockIoDeviceWeight&) const = default;
 };
 
 struct BlockIoDeviceThrottle {
     int64_t major = 0;
     int64_t minor = 0;
     uint64_t rate = 0;
+
+    bool operator==(const BlockIoDeviceThrottle&) const = default;
 };
 
 struct BlockIoResources {
@@ -209,26 +255,36 @@ struct BlockIoResources {
     std::vector<BlockIoDeviceThrottle> throttleWriteBpsDevice;
     std::vector<BlockIoDeviceThrottle> throttleReadIOPSDevice;
     std::vector<BlockIoDeviceThrottle> throttleWriteIOPSDevice;
+
+    bool operator==(const BlockIoResources&) const = default;
 };
 
 struct HugepageLimit {
     std::string pageSize;  // e.g. "2MB"
     uint64_t limit = 0;
+
+    bool operator==(const HugepageLimit&) const = default;
 };
 
 struct NetworkPriority {
     std::string name;
     uint32_t priority = 0;
+
+    bool operator==(const NetworkPriority&) const = default;
 };
 
 struct NetworkResources {
     std::optional<uint32_t> classID;
     std::vector<NetworkPriority> priorities;
+
+    bool operator==(const NetworkResources&) const = default;
 };
 
 struct RdmaLimit {
     std::optional<uint32_t> hcaHandles;
     std::optional<uint32_t> hcaObjects;
+
+    bool operator==(const RdmaLimit&) const = default;
 };
 
 struct Resources {
@@ -241,6 +297,8 @@ struct Resources {
     std::optional<NetworkResources> network;
     std::map<std::string, RdmaLimit> rdma;
     StringMap unified;
+
+    bool operator==(const Resources&) const = default;
 };
 
 struct SyscallArg {
@@ -248,6 +306,8 @@ struct SyscallArg {
     uint64_t value = 0;
     std::optional<uint64_t> valueTwo;
     std::string op;  // SCMP_CMP_*
+
+    bool operator==(const SyscallArg&) const = default;
 };
 
 struct Syscall {
@@ -255,6 +315,8 @@ struct Syscall {
     std::string action;  // SCMP_ACT_*
     std::optional<uint32_t> errnoRet;
     std::vector<SyscallArg> args;
+
+    bool operator==(const Syscall&) const = default;
 };
 
 struct Seccomp {
@@ -265,6 +327,8 @@ struct Seccomp {
     std::optional<std::string> listenerPath;
     std::optional<std::string> listenerMetadata;
     std::vector<Syscall> syscalls;
+
+    bool operator==(const Seccomp&) const = default;
 };
 
 struct IntelRdt {
@@ -273,17 +337,23 @@ struct IntelRdt {
     std::optional<std::string> l3CacheSchema;
     std::optional<std::string> memBwSchema;
     std::optional<bool> enableMonitoring;
+
+    bool operator==(const IntelRdt&) const = default;
 };
 
 struct MemoryPolicy {
     std::optional<std::string> mode;  // MPOL_*
     std::optional<std::string> nodes;
     std::vector<std::string> flags;
+
+    bool operator==(const MemoryPolicy&) const = default;
 };
 
 struct Personality {
     std::optional<std::string> domain;  // LINUX | LINUX32
     std::vector<std::string> flags;
+
+    bool operator==(const Personality&) const = default;
 };
 
 struct Linux {
@@ -304,6 +374,8 @@ struct Linux {
     std::optional<std::string> mountLabel;
     std::optional<Personality> personality;
     std::optional<MemoryPolicy> memoryPolicy;
+
+    bool operator==(const Linux&) const = default;
 };
 
 // The whole config.json.
@@ -317,6 +389,8 @@ struct Spec {
     std::optional<Hooks> hooks;
     StringMap annotations;
     std::optional<Linux> linux;
+
+    bool operator==(const Spec&) const = default;
 };
 
 }  // namespace rt::oci
