@@ -24,6 +24,8 @@
 
 #include "probe.hpp"
 
+extern char** environ;
+
 namespace probe {
 namespace {
 
@@ -318,6 +320,10 @@ int action(Writer& w, const std::string& verb, const std::vector<std::string>& a
         h.String(::getcwd(cwd, sizeof cwd) ? cwd : "");
         h.Key("argc");
         h.Uint(static_cast<unsigned>(args.size() + 2));
+        h.Key("env");
+        h.StartArray();
+        for (char** e = environ; e && *e; ++e) h.String(*e);
+        h.EndArray();
         h.EndObject();
         std::string text(line.GetString(), line.GetSize());
         text += '\n';

@@ -1,0 +1,348 @@
+// config.md "hooks" (order, stdin state, namespaces, failures) and config-linux.md
+// "cgroupsPath" / "resources" on the cgroup v1 controllers of this host.
+#include <poll.h>
+#include <rapidjson/document.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "suite.hpp"
+
+namespace fs = std::filesystem;
+using namespace conformance;
+
+#define LIFECYCLE "verb:create", "verb:start", "verb:state", "verb:kill", "verb:delete"
+
+namespace {
+
+std::string hook(const std::string& path, const std::string& log, const std::string& label,
+                 const std::string& extra = "") {
+    return R"({"path":")" + path + R"(","args":["rt-probe","hook",")" + log + R"(",")" + label +
+           "\"" + (extra.empty() ? "" : ",\"" + extra + "\"") + R"(],"env":["HOOKVAR=)" + label +
+           "\"]}";
+}
+
+struct HookLine {
+    std::string label;
+    rapidjson::Document state;
+    std::map<std::string, uint64_t> ns;
+    std::vector<std::string> env;
+};
+
+std::vector<HookLine> read_hooks(const fs::path& file) {
+    std::vector<HookLine> lines;
+    std::istringstream in(read_text(file));
+    for (std::string text; std::getline(in, text);) {
+        rapidjson::Document d;
+        d.Parse(text.c_str());
+        if (!d.IsObject()) continue;
+        HookLine h;
+        h.label = d["label"].GetString();
+        h.state.Parse(d["stdin"].GetString());
+        for (const auto& n : d["namespaces"].GetObject())
+            h.ns[n.name.GetString()] = n.value.GetUint64();
+        for (const auto& e : d["env"].GetArray()) h.env.push_back(e.GetString());
+        lines.push_back(std::move(h));
+    }
+    return lines;
+}
+
+uint64_t ns_inode(int pid, const char* kind) {
+    struct stat st {};
+    ::stat(("/proc/" + std::to_string(pid) + "/ns/" + kind).c_str(), &st);
+    return st.st_ino;
+}
+
+// One full lifecycle with all six hooks, each logging to the same file (startContainer's path
+// resolves in the container, so it uses the probe copy there and the /out bind mount).
+struct HookRun {
+    std::string id;
+    int pid = 0;
+    uint64_t container_mnt = 0, runtime_mnt = 0;
+    std::vector<HookLine> after_create, after_start, all;
+};
+
+HookRun run_with_all_hooks() {
+    Bundle b;
+    std::string host_probe = fs::absolute(probe_path()).string();
+    std::string log = (b.out() / "hooks.log").string();
+    b.config.set("/hooks", "{}");
+    b.config.append("/hooks/prestart", hook(host_probe, log, "prestart"));
+    b.config.append("/hooks/createRuntime", hook(host_probe, log, "createRuntime"));
+    b.config.append("/hooks/createContainer", hook(host_probe, log, "createContainer"));
+    b.config.append("/hooks/startContainer",
+                    hook("/bin/rt-probe", "/out/hooks.log", "startContainer"));
+    b.config.append("/hooks/poststart", hook(host_probe, log, "poststart"));
+    b.config.append("/hooks/poststop", hook(host_probe, log, "poststop"));
+    b.config.args({"/bin/rt-probe", "sleep"});
+    HookRun run;
+    run.id = unique_name("hooks");
+    ContainerGuard guard(runtime(), run.id);
+    auto c = runtime().create(run.id, b);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    run.pid = runtime().state(run.id)->pid;
+    run.container_mnt = ns_inode(run.pid, "mnt");
+    run.runtime_mnt = ns_inode(::getpid(), "mnt");
+    run.after_create = read_hooks(log);
+    BOOST_REQUIRE(runtime().start(run.id).ok());
+    run.after_start = read_hooks(log);
+    BOOST_REQUIRE(runtime().kill(run.id, "KILL").ok());
+    BOOST_REQUIRE(runtime().wait_status(run.id, "stopped") == "stopped");
+    BOOST_REQUIRE(runtime().remove(run.id).ok());
+    run.all = read_hooks(log);
+    return run;
+}
+
+std::vector<std::string> labels(const std::vector<HookLine>& lines) {
+    std::vector<std::string> out;
+    for (const auto& h : lines) out.push_back(h.label);
+    return out;
+}
+
+const HookLine* find_hook(const HookRun& run, const std::string& label) {
+    for (const auto& h : run.all) {
+        if (h.label == label) return &h;
+    }
+    return nullptr;
+}
+
+#define ALL_HOOKS                                                             \
+    LIFECYCLE, "hook:prestart", "hook:createRuntime", "hook:createContainer", \
+        "hook:startContainer", "hook:poststart", "hook:poststop"
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hooks)
+
+// runtime.md "Lifecycle" steps 3-13: prestart, createRuntime, createContainer during create;
+// startContainer, then the program, then poststart during start; poststop on delete.
+BOOST_AUTO_TEST_CASE(hooks_run_in_lifecycle_order, *needs({ALL_HOOKS})) {
+    auto run = run_with_all_hooks();
+    std::vector<std::string> create{"prestart", "createRuntime", "createContainer"};
+    std::vector<std::string> all{"prestart",       "createRuntime", "createContainer",
+                                 "startContainer", "poststart",     "poststop"};
+    auto got_create = labels(run.after_create);
+    auto got_all = labels(run.all);
+    BOOST_TEST(got_create == create, boost::test_tools::per_element());
+    BOOST_TEST(got_all == all, boost::test_tools::per_element());
+}
+
+// config.md "hooks": the state of the container on stdin; env as configured.
+BOOST_AUTO_TEST_CASE(hooks_get_the_state_on_stdin_and_their_env, *needs({ALL_HOOKS})) {
+    auto run = run_with_all_hooks();
+    BOOST_TEST(run.all.size() == 6u);
+    for (const auto& h : run.all) {
+        BOOST_TEST(h.state.IsObject(), h.label << ": stdin is not the state JSON");
+        if (!h.state.IsObject()) continue;
+        BOOST_TEST(std::string(h.state["id"].GetString()) == run.id, h.label);
+        BOOST_TEST(h.state.HasMember("ociVersion"), h.label);
+        BOOST_TEST(h.state.HasMember("status"), h.label);
+        BOOST_TEST(h.state.HasMember("bundle"), h.label);
+        bool has_env = std::find(h.env.begin(), h.env.end(), "HOOKVAR=" + h.label) != h.env.end();
+        BOOST_TEST(has_env, h.label << ": env not passed");
+    }
+    for (const char* label : {"prestart", "createRuntime", "poststart"}) {
+        const HookLine* h = find_hook(run, label);
+        BOOST_REQUIRE(h);
+        BOOST_TEST(h->state["pid"].GetInt() == run.pid, label);
+    }
+}
+
+// runtime.md "State": for hooks in the container namespace, pid is as seen by the container
+// (its own pid namespace here: 1).
+BOOST_AUTO_TEST_CASE(container_hooks_get_the_pid_seen_inside, *needs({ALL_HOOKS})) {
+    auto run = run_with_all_hooks();
+    for (const char* label : {"createContainer", "startContainer"}) {
+        const HookLine* h = find_hook(run, label);
+        BOOST_REQUIRE(h);
+        BOOST_TEST(h->state["pid"].GetInt() == 1, label);
+    }
+}
+
+// config.md: createRuntime (and prestart, poststart, poststop) run in the runtime namespace,
+// createContainer and startContainer in the container namespace.
+BOOST_AUTO_TEST_CASE(hooks_run_in_the_right_namespaces, *needs({ALL_HOOKS})) {
+    auto run = run_with_all_hooks();
+    for (const char* label : {"prestart", "createRuntime", "poststart", "poststop"}) {
+        const HookLine* h = find_hook(run, label);
+        BOOST_REQUIRE(h);
+        BOOST_TEST(h->ns.at("mnt") == run.runtime_mnt, label);
+    }
+    for (const char* label : {"createContainer", "startContainer"}) {
+        const HookLine* h = find_hook(run, label);
+        BOOST_REQUIRE(h);
+        BOOST_TEST(h->ns.at("mnt") == run.container_mnt, label);
+    }
+}
+
+// runtime.md step 4: a failing createRuntime hook: error, and the container is destroyed.
+BOOST_AUTO_TEST_CASE(failing_create_runtime_hook_fails_create,
+                     *needs({LIFECYCLE, "hook:createRuntime"})) {
+    Bundle b;
+    std::string host_probe = fs::absolute(probe_path()).string();
+    b.config.append("/hooks/createRuntime",
+                    hook(host_probe, (b.out() / "hooks.log").string(), "createRuntime", "1"));
+    b.config.args({"/bin/rt-probe", "sleep"});
+    std::string id = unique_name("hookfail");
+    ContainerGuard guard(runtime(), id);
+    BOOST_TEST(!runtime().create(id, b).ok());
+    BOOST_TEST(!runtime().state(id));
+}
+
+// runtime.md step 13: a failing poststop hook is only a warning.
+BOOST_AUTO_TEST_CASE(failing_poststop_hook_is_a_warning, *needs({LIFECYCLE, "hook:poststop"})) {
+    Bundle b;
+    std::string host_probe = fs::absolute(probe_path()).string();
+    std::string log = (b.out() / "hooks.log").string();
+    b.config.append("/hooks/poststop", hook(host_probe, log, "first", "1"));
+    b.config.append("/hooks/poststop", hook(host_probe, log, "second"));
+    b.config.args({"/bin/rt-probe", "exit", "0"});
+    std::string id = unique_name("poststop");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    auto d = runtime().remove(id);
+    BOOST_TEST(d.ok(), d.describe());
+    BOOST_TEST(!runtime().state(id));
+    auto all = read_hooks(log);
+    BOOST_TEST(all.size() == 2u, "the hook after the failing one did not run");
+}
+
+// config.md "timeout": a hook running longer is an error.
+BOOST_AUTO_TEST_CASE(hook_timeout_is_an_error, *needs({LIFECYCLE, "hook:createRuntime"})) {
+    Bundle b;
+    std::string host_probe = fs::absolute(probe_path()).string();
+    b.config.append(
+        "/hooks/createRuntime",
+        R"({"path":")" + host_probe + R"(","args":["rt-probe","sleep","30"],"timeout":1})");
+    b.config.args({"/bin/rt-probe", "sleep"});
+    std::string id = unique_name("hooktimeout");
+    ContainerGuard guard(runtime(), id);
+    BOOST_TEST(!runtime().create(id, b).ok());
+    BOOST_TEST(!runtime().state(id));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(terminal)
+
+// config.md "terminal" + runc's --console-socket: the pty master arrives over the socket
+// (SCM_RIGHTS) and the process has the slave as its controlling terminal on 0, 1, 2.
+BOOST_AUTO_TEST_CASE(console_socket_receives_a_working_pty, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.set("/process/terminal", "true");
+    b.config.args({"/bin/rt-probe", "tty"});
+    TempDir sockdir;
+    std::string sock_path = sockdir.str() + "/console.sock";
+    int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+    BOOST_REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    BOOST_REQUIRE(::listen(listener, 1) == 0);
+    int master = -1;
+    std::thread receiver([&] {
+        pollfd p{listener, POLLIN, 0};
+        if (::poll(&p, 1, 20000) != 1) return;
+        int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (conn < 0) return;
+        char data[256];
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+        iovec iov{data, sizeof data};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            if (c && c->cmsg_type == SCM_RIGHTS) std::memcpy(&master, CMSG_DATA(c), sizeof(int));
+        }
+        ::close(conn);
+    });
+    std::string id = unique_name("tty");
+    ContainerGuard guard(runtime(), id);
+    auto c = runtime().create(id, b, {"--console-socket", sock_path});
+    receiver.join();
+    ::close(listener);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    BOOST_REQUIRE_MESSAGE(master >= 0, "no fd received on the console socket");
+    BOOST_REQUIRE(runtime().start(id).ok());
+    std::string out;
+    for (;;) {
+        pollfd p{master, POLLIN, 0};
+        if (::poll(&p, 1, 10000) != 1) break;
+        char buf[4096];
+        ssize_t n = ::read(master, buf, sizeof buf);
+        if (n <= 0) break;  // EIO once the slave side is closed
+        out.append(buf, static_cast<size_t>(n));
+        if (out.find('}') != std::string::npos) break;
+    }
+    ::close(master);
+    auto brace = out.find('{');
+    BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output on the pty: " << out);
+    rapidjson::Document d;
+    d.Parse(out.substr(brace, out.rfind('}') - brace + 1).c_str());
+    BOOST_REQUIRE(d.IsObject());
+    for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
+    BOOST_TEST(d["controlling"].GetBool());
+    BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cgroups)
+
+namespace {
+
+std::string cg_file(const std::string& controller, const std::string& path,
+                    const std::string& file) {
+    std::string text = read_text("/sys/fs/cgroup/" + controller + path + "/" + file);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+// config-linux.md "cgroupsPath" and "resources" (v1 controllers of this hybrid host); the
+// cgroups are removed by delete (runtime.md "delete").
+BOOST_AUTO_TEST_CASE(cgroups_path_and_resources_are_applied, *needs({LIFECYCLE, "cgroup:v1"})) {
+    Bundle b;
+    std::string cg = "/" + unique_name("rt-conformance");
+    b.config.set_string("/linux/cgroupsPath", cg);
+    b.config.set("/linux/resources", R"({
+        "devices":[{"allow":false,"access":"rwm"}],
+        "memory":{"limit":67108864},
+        "pids":{"limit":50},
+        "cpu":{"shares":512,"quota":50000,"period":100000}})");
+    b.config.args({"/bin/rt-probe", "report"});
+    std::string id = unique_name("cgroup");
+    ContainerGuard guard(runtime(), id);
+    auto c = runtime().create(id, b);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    int pid = runtime().state(id)->pid;
+    std::string procs = cg_file("pids", cg, "cgroup.procs");
+    BOOST_TEST(procs.find(std::to_string(pid)) != std::string::npos);
+    BOOST_TEST(cg_file("memory", cg, "memory.limit_in_bytes") == "67108864");
+    BOOST_TEST(cg_file("pids", cg, "pids.max") == "50");
+    BOOST_TEST(cg_file("cpu", cg, "cpu.shares") == "512");
+    BOOST_TEST(cg_file("cpu", cg, "cpu.cfs_quota_us") == "50000");
+    BOOST_TEST(cg_file("cpu", cg, "cpu.cfs_period_us") == "100000");
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    BOOST_REQUIRE(runtime().remove(id).ok());
+    for (const char* ctrl : {"memory", "pids", "cpu"}) {
+        BOOST_TEST(!fs::exists("/sys/fs/cgroup/" + std::string(ctrl) + cg),
+                   ctrl << " cgroup left after delete");
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,390 @@
+// runtime.md: state, lifecycle and operations (create, start, kill, delete, state), their
+// errors in the wrong state, and what must be left behind (nothing) after failures.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "suite.hpp"
+
+namespace fs = std::filesystem;
+using namespace conformance;
+
+#define LIFECYCLE "verb:create", "verb:start", "verb:state", "verb:kill", "verb:delete"
+
+namespace {
+
+// Waits (bounded) until file contains text; tests are not timed, this only bounds a hang.
+bool wait_for_text(const fs::path& file, const std::string& text, int ms = 10000) {
+    for (int waited = 0; waited < ms; waited += 10) {
+        if (read_text(file).find(text) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+bool process_gone(int pid, int ms = 10000) {
+    for (int waited = 0; waited < ms; waited += 10) {
+        if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+        // A zombie is gone for our purposes once its state is Z.
+        std::string status = read_text("/proc/" + std::to_string(pid) + "/status");
+        if (status.find("State:\tZ") != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+// Every entry of the runtime's --root (state dirs) whose name contains id.
+std::vector<std::string> state_entries(const std::string& id) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(runtime().root(), ec)) {
+        if (e.path().filename().string().find(id) != std::string::npos)
+            found.push_back(e.path().string());
+    }
+    return found;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(lifecycle)
+
+// runtime.md "create": config applied, process.args not run until start; "State": fields.
+BOOST_AUTO_TEST_CASE(create_does_not_run_the_process_until_start, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "write", "/out/started"});
+    std::string id = unique_name("created");
+    ContainerGuard guard(runtime(), id);
+    auto c = runtime().create(id, b);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    auto s = runtime().state(id);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->status == "created");
+    BOOST_TEST(s->id == id);
+    BOOST_TEST(s->pid > 0);
+    BOOST_TEST(!s->oci_version.empty());
+    BOOST_TEST(fs::equivalent(s->bundle, b.path()));
+    BOOST_TEST(fs::path(s->bundle).is_absolute());
+    BOOST_TEST(::kill(s->pid, 0) == 0);
+    BOOST_TEST(!fs::exists(b.out() / "started"));
+    auto st = runtime().start(id);
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.describe());
+    BOOST_TEST(runtime().wait_status(id, "stopped") == "stopped");
+    BOOST_TEST(fs::exists(b.out() / "started"));
+}
+
+BOOST_AUTO_TEST_CASE(state_reports_the_config_annotations, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.set("/annotations", R"({"org.conformance.a":"1","org.conformance.b":"two"})");
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto s = runtime().state(id);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->status == "running");
+    BOOST_TEST(s->annotations["org.conformance.a"] == "1");
+    BOOST_TEST(s->annotations["org.conformance.b"] == "two");
+}
+
+// runtime.md "start": a container that is not created: error and no effect.
+BOOST_AUTO_TEST_CASE(start_of_a_running_or_stopped_container_fails, *needs({LIFECYCLE})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    int pid = runtime().state(id)->pid;
+    BOOST_TEST(!runtime().start(id).ok());
+    auto s = runtime().state(id);
+    BOOST_TEST(s->status == "running");
+    BOOST_TEST(s->pid == pid);
+    BOOST_REQUIRE(runtime().kill(id, "KILL").ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    BOOST_TEST(!runtime().start(id).ok());
+    BOOST_TEST(runtime().state(id)->status == "stopped");
+}
+
+// runtime.md "kill": sends the signal to the container process.
+BOOST_AUTO_TEST_CASE(kill_delivers_the_signal, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "trap", "/out/signals"});
+    std::string id = unique_name("kill");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(wait_for_text(b.out() / "signals", "READY"));
+    auto k = runtime().kill(id, "SIGUSR1");
+    BOOST_TEST(k.ok(), k.describe());
+    BOOST_TEST(wait_for_text(b.out() / "signals", "SIGUSR1"));
+    BOOST_TEST(runtime().state(id)->status == "running");
+    // The default signal is SIGTERM (runc's CLI), which ends the trap.
+    BOOST_TEST(runtime().kill(id).ok());
+    BOOST_TEST(wait_for_text(b.out() / "signals", "SIGTERM"));
+    BOOST_TEST(runtime().wait_status(id, "stopped") == "stopped");
+}
+
+// runc's CLI: signal names with or without SIG, and numbers.
+BOOST_AUTO_TEST_CASE(kill_accepts_signal_names_and_numbers, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "trap", "/out/signals"});
+    std::string id = unique_name("killnames");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(wait_for_text(b.out() / "signals", "READY"));
+    BOOST_TEST(runtime().kill(id, "USR2").ok());
+    BOOST_TEST(wait_for_text(b.out() / "signals", "SIGUSR2"));
+    BOOST_TEST(runtime().kill(id, "1").ok());
+    BOOST_TEST(wait_for_text(b.out() / "signals", "SIGHUP"));
+    BOOST_TEST(!runtime().kill(id, "SIGNOTREAL").ok());
+    BOOST_TEST(runtime().state(id)->status == "running");
+}
+
+BOOST_AUTO_TEST_CASE(kill_of_a_created_container_works, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "sleep"});
+    std::string id = unique_name("killcreated");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_TEST(runtime().kill(id, "KILL").ok());
+    BOOST_TEST(runtime().wait_status(id, "stopped") == "stopped");
+}
+
+// runtime.md "kill": neither created nor running: error, no effect.
+BOOST_AUTO_TEST_CASE(kill_of_a_stopped_container_fails, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "exit", "0"});
+    std::string id = unique_name("killstopped");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    BOOST_TEST(!runtime().kill(id, "TERM").ok());
+    BOOST_TEST(runtime().state(id)->status == "stopped");
+}
+
+// runtime.md "delete": not stopped: error, no effect.
+BOOST_AUTO_TEST_CASE(delete_of_a_running_container_fails, *needs({LIFECYCLE})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    int pid = runtime().state(id)->pid;
+    BOOST_TEST(!runtime().remove(id).ok());
+    auto s = runtime().state(id);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->status == "running");
+    BOOST_TEST(::kill(pid, 0) == 0);
+}
+
+// runtime.md "delete": deletes what create made; the container is gone.
+BOOST_AUTO_TEST_CASE(delete_of_a_stopped_container_removes_it, *needs({LIFECYCLE, "verb:list"})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "exit", "0"});
+    std::string id = unique_name("delete");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    auto d = runtime().remove(id);
+    BOOST_TEST(d.ok(), d.describe());
+    BOOST_TEST(!runtime().state(id));
+    BOOST_TEST(runtime().cmd({"list", "--quiet"}).out.find(id) == std::string::npos);
+    BOOST_TEST(state_entries(id).empty());
+}
+
+// runc's CLI: delete --force kills a running container and removes it.
+BOOST_AUTO_TEST_CASE(delete_force_kills_and_removes, *needs({LIFECYCLE})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    int pid = runtime().state(id)->pid;
+    auto d = runtime().remove(id, true);
+    BOOST_TEST(d.ok(), d.describe());
+    BOOST_TEST(!runtime().state(id));
+    BOOST_TEST(process_gone(pid));
+}
+
+// runtime.md "create": an id that is not unique: error, no new container.
+BOOST_AUTO_TEST_CASE(duplicate_id_is_rejected_and_the_first_kept, *needs({LIFECYCLE})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto before = *runtime().state(id);
+    Bundle other;
+    other.config.args({"/bin/rt-probe", "write", "/out/second"});
+    BOOST_TEST(!runtime().create(id, other).ok());
+    auto after = runtime().state(id);
+    BOOST_REQUIRE(after);
+    BOOST_TEST(after->pid == before.pid);
+    BOOST_TEST(after->bundle == before.bundle);
+    BOOST_TEST(after->status == "running");
+    BOOST_TEST(!fs::exists(other.out() / "second"));
+}
+
+// runtime.md: each operation on a container that does not exist generates an error.
+BOOST_AUTO_TEST_CASE(operations_on_an_unknown_container_fail, *needs({LIFECYCLE})) {
+    std::string id = unique_name("nosuch");
+    BOOST_TEST(!runtime().cmd({"state", id}).ok());
+    BOOST_TEST(!runtime().start(id).ok());
+    BOOST_TEST(!runtime().kill(id, "KILL").ok());
+    BOOST_TEST(!runtime().remove(id).ok());
+}
+
+// runtime.md: each operation generates an error when not given the container id.
+BOOST_AUTO_TEST_CASE(operations_without_an_id_fail, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.write();
+    auto before = state_entries("");
+    BOOST_TEST(!runtime().cmd({"create", "--bundle", b.path().string()}).ok());
+    BOOST_TEST(!runtime().cmd({"start"}).ok());
+    BOOST_TEST(!runtime().cmd({"state"}).ok());
+    BOOST_TEST(!runtime().cmd({"kill"}).ok());
+    BOOST_TEST(!runtime().cmd({"delete"}).ok());
+    BOOST_TEST(state_entries("").size() == before.size());
+}
+
+// runtime.md "create": an id not valid in any other way: error, no container.
+BOOST_AUTO_TEST_CASE(invalid_ids_are_rejected, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    for (std::string id : {std::string("../escape"), std::string("a/b"), std::string()}) {
+        BOOST_TEST(!runtime().create(id, b).ok(), "id '" << id << "' accepted");
+        if (!id.empty()) BOOST_TEST(!runtime().state(id));
+    }
+    BOOST_TEST(!fs::exists(fs::path(runtime().root()).parent_path() / "escape"));
+}
+
+// runtime.md lifecycle step 2: updates to config.json after create do not affect it.
+BOOST_AUTO_TEST_CASE(config_changes_after_create_have_no_effect, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "write", "/out/original"});
+    std::string id = unique_name("frozen");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    b.config.args({"/bin/rt-probe", "write", "/out/changed"});
+    b.write();
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    BOOST_TEST(fs::exists(b.out() / "original"));
+    BOOST_TEST(!fs::exists(b.out() / "changed"));
+}
+
+// runtime.md "Errors": a failed create leaves the environment as if never attempted.
+BOOST_AUTO_TEST_CASE(failed_create_leaves_nothing, *needs({LIFECYCLE})) {
+    struct Case {
+        const char* what;
+        void (*edit)(Config&);
+    };
+    const Case cases[] = {
+        {"missing rootfs", [](Config& c) { c.set_string("/root/path", "no-such-rootfs"); }},
+        {"unknown mount type",
+         [](Config& c) {
+             c.append("/mounts", R"({"destination":"/mnt","type":"no-such-fs","source":"none"})");
+         }},
+        {"bad namespace path",
+         [](Config& c) { c.add_namespace("network", "/proc/self/no-such-ns"); }},
+        {"missing bind source", [](Config& c) { c.bind("/no/such/host/dir", "/mnt"); }},
+    };
+    for (const auto& k : cases) {
+        Bundle b;
+        b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+        k.edit(b.config);
+        std::string id = unique_name("failcreate");
+        ContainerGuard guard(runtime(), id);
+        auto c = runtime().create(id, b);
+        BOOST_TEST(!c.ok(), k.what << ": create succeeded");
+        BOOST_TEST(!runtime().state(id), k.what << ": the container exists");
+        BOOST_TEST(state_entries(id).empty(), k.what << ": state left under --root");
+        BOOST_TEST(!fs::exists(b.out() / "ran"), k.what << ": the process ran");
+    }
+}
+
+// runc's CLI: --pid-file holds the container's pid.
+BOOST_AUTO_TEST_CASE(pid_file_holds_the_init_pid, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "sleep"});
+    std::string id = unique_name("pidfile");
+    ContainerGuard guard(runtime(), id);
+    auto pidfile = b.path() / "pid";
+    BOOST_REQUIRE(runtime().create(id, b, {"--pid-file", pidfile.string()}).ok());
+    BOOST_TEST(std::stoi(read_text(pidfile)) == runtime().state(id)->pid);
+}
+
+// runtime.md "start": an error if process was not set.
+BOOST_AUTO_TEST_CASE(start_without_process_fails, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.remove("/process");
+    std::string id = unique_name("noprocess");
+    ContainerGuard guard(runtime(), id);
+    bool created = runtime().create(id, b).ok();
+    bool started = created && runtime().start(id).ok();
+    BOOST_TEST(!started);
+}
+
+// runtime.md lifecycle step 8 errors: args[0] that cannot be executed is an error of
+// create or start, and no process keeps running.
+BOOST_AUTO_TEST_CASE(missing_executable_is_an_error, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.args({"/no/such/binary"});
+    std::string id = unique_name("noexec");
+    ContainerGuard guard(runtime(), id);
+    auto c = runtime().create(id, b);
+    bool started = c.ok() && runtime().start(id).ok();
+    BOOST_TEST(!started);
+    if (auto s = runtime().state(id)) BOOST_TEST(s->status != "running");
+}
+
+// runtime.md "State": status derives from reality: a dead init is stopped.
+BOOST_AUTO_TEST_CASE(state_is_stopped_when_the_init_dies, *needs({LIFECYCLE})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    int pid = runtime().state(id)->pid;
+    BOOST_REQUIRE(::kill(pid, SIGKILL) == 0);
+    BOOST_TEST(runtime().wait_status(id, "stopped") == "stopped");
+}
+
+// runc's CLI: run waits and exits with the container's exit code.
+BOOST_AUTO_TEST_CASE(run_returns_the_exit_code, *needs({"verb:run", "verb:delete"})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "exit", "7"});
+    std::string id = unique_name("exitcode");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_TEST(r.exit_code == 7, r.describe());
+}
+
+// runc's CLI: list shows containers with their status; --format json parses.
+BOOST_AUTO_TEST_CASE(list_shows_the_container, *needs({LIFECYCLE, "verb:list"})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto l = runtime().cmd({"list", "--format", "json"});
+    BOOST_REQUIRE_MESSAGE(l.ok(), l.describe());
+    rapidjson::Document doc;
+    doc.Parse(l.out.c_str());
+    BOOST_REQUIRE(doc.IsArray());
+    bool found = false;
+    for (const auto& c : doc.GetArray()) {
+        if (c.HasMember("id") && c["id"].GetString() == id) {
+            found = true;
+            BOOST_TEST(std::string(c["status"].GetString()) == "running");
+        }
+    }
+    BOOST_TEST(found);
+}
+
+// runc's CLI: without a terminal, stdio passes to the container untouched.
+BOOST_AUTO_TEST_CASE(stdio_is_passed_through, *needs({"verb:run", "verb:delete"})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "cat", "-"});
+    std::string id = unique_name("stdio");
+    ContainerGuard guard(runtime(), id);
+    RunOptions opts;
+    opts.stdin_data = "hello through stdin\n";
+    auto r = runtime().run(id, b, {}, opts);
+    BOOST_TEST(r.ok(), r.describe());
+    BOOST_TEST(r.out == "hello through stdin\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
