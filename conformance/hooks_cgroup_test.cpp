@@ -92,6 +92,10 @@ HookRun run_with_all_hooks() {
     run.runtime_mnt = ns_inode(::getpid(), "mnt");
     run.after_create = read_hooks(log);
     BOOST_REQUIRE(runtime().start(run.id).ok());
+    // A runtime may return from start before the container's startContainer hook has
+    // finished (it runs in the container right before exec): wait (bounded) for it.
+    for (int i = 0; i < 500 && read_hooks(log).size() < 5; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     run.after_start = read_hooks(log);
     BOOST_REQUIRE(runtime().kill(run.id, "KILL").ok());
     BOOST_REQUIRE(runtime().wait_status(run.id, "stopped") == "stopped");
