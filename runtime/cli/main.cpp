@@ -1,6 +1,7 @@
 // rt: entry point. Parses runc's global flags, dispatches to one verb, and turns an
 // rt::Error into one line on stderr (and in --log) with exit status 1.
 #include <seccomp.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/spec.hpp"
+#include "security/exe_seal.hpp"
 
 namespace {
 
@@ -55,6 +57,13 @@ int main(int argc, char** argv) {
                         global.log_format == "json" ? base::LogFormat::Json
                                                     : base::LogFormat::Text,
                         global.debug});
+        // Verbs that start processes in a container run from a copy of rt that cannot be
+        // written through /proc/<pid>/exe (CVE-2019-5736, security/exe_seal.hpp).
+        for (const auto* sub : app.get_subcommands()) {
+            const std::string& verb = sub->get_name();
+            if (verb == "create" || verb == "run" || verb == "exec")
+                security::ensure_protected_executable(argv, environ);
+        }
         return action ? action() : 0;
     } catch (const Error& e) {
         base::log_error(e.message());

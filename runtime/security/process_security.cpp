@@ -6,11 +6,13 @@
 #include <cerrno>
 
 #include "security/lsm.hpp"
+#include "security/seccomp_cache.hpp"
 
 namespace rt::security {
 
 ProcessSecurity prepare_process_security(const oci::Process& process, const oci::Linux* linux,
-                                         ProcessRole role, std::string_view process_pointer) {
+                                         ProcessRole role, std::string_view process_pointer,
+                                         const std::string& seccomp_cache_dir) {
     const std::string base(process_pointer);
     ProcessSecurity sec;
 
@@ -40,7 +42,7 @@ ProcessSecurity prepare_process_security(const oci::Process& process, const oci:
         if (linux->personality) sec.personality = plan_personality(*linux->personality);
         if (linux->memoryPolicy) sec.memory_policy = plan_memory_policy(*linux->memoryPolicy);
         if (linux->seccomp) {
-            sec.seccomp = compile_seccomp(*linux->seccomp);
+            sec.seccomp = compile_seccomp_cached(*linux->seccomp, seccomp_cache_dir);
             if (!sec.no_new_privileges && !(sec.capabilities.effective & cap_bit(CAP_SYS_ADMIN)))
                 sec.held_for_seccomp = cap_bit(CAP_SYS_ADMIN);
         }

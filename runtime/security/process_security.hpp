@@ -67,9 +67,12 @@ struct ProcessSecurity {
 // config.linux (seccomp, personality, memoryPolicy, mountLabel); `process_pointer` is where
 // `process` sits in its document: "/process" in config.json, "" in an `rt exec --process`
 // file. Unknown syscall names and capabilities the kernel lacks are logged as warnings.
+// `seccomp_cache_dir` (e.g. "<--root>/seccomp-cache"; empty: none) keeps compiled filters
+// across invocations (seccomp_cache.hpp).
 ProcessSecurity prepare_process_security(const oci::Process& process, const oci::Linux* linux,
                                          ProcessRole role,
-                                         std::string_view process_pointer = "/process");
+                                         std::string_view process_pointer = "/process",
+                                         const std::string& seccomp_cache_dir = {});
 
 // ---- child side, in the order above
 
