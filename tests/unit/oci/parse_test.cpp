@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
+#include <map>
+#include <set>
 
 #include "rt/oci/parse.hpp"
 #include "rt/oci/validate.hpp"
@@ -34,16 +36,24 @@ BOOST_AUTO_TEST_CASE(every_good_sample_parses) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(every_good_sample_validates_except_pre_1_0_versions) {
-    // spec-example.json and zos-example.json declare "0.5.0-dev", below the 1.0.0 rt supports:
-    // that must be their only issue.
+BOOST_AUTO_TEST_CASE(every_good_sample_validates_but_for_known_reasons) {
+    // The samples are valid for the schema; rt's validation adds two rules that some of them
+    // break, and each such issue is listed here: spec-example and zos-example declare
+    // "0.5.0-dev" (below 1.0.0), and the FreeBSD / z/OS examples set a hostname without a
+    // Linux UTS namespace (for a Linux runtime that would rename the host, runc refuses too).
+    const std::map<std::string, std::set<std::string>> known = {
+        {"spec-example.json", {"/ociVersion"}},
+        {"zos-example.json", {"/ociVersion", "/hostname"}},
+        {"freebsd-example.json", {"/hostname"}},
+    };
     for (const auto& path : samples(kData / "schema/config/good")) {
-        BOOST_TEST_CONTEXT(path.filename()) {
-            Spec spec = parse_config(read_file(path));
-            for (const ValidationIssue& issue : check_config(spec)) {
-                if (spec.ociVersion == "0.5.0-dev" && issue.pointer == "/ociVersion") continue;
-                BOOST_ERROR("unexpected issue " << format_issue(issue));
-            }
+        std::string name = path.filename().string();
+        BOOST_TEST_CONTEXT(name) {
+            std::set<std::string> found;
+            for (const ValidationIssue& issue : check_config(parse_config(read_file(path))))
+                found.insert(issue.pointer);
+            auto it = known.find(name);
+            BOOST_TEST((found == (it == known.end() ? std::set<std::string>{} : it->second)));
         }
     }
 }

@@ -98,12 +98,10 @@ inline constexpr std::string_view kSeccompFlags[] = {
     "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
-// config-linux.md "Rootfs Mount Propagation".
+// config-linux.md "Rootfs Mount Propagation", then the recursive forms runc also accepts
+// (engines write "rprivate" / "rslave"; for the rootfs mount the effect is the same).
 inline constexpr std::string_view kRootfsPropagations[] = {
-    "private",
-    "shared",
-    "slave",
-    "unbindable",
+    "private", "shared", "slave", "unbindable", "rprivate", "rshared", "rslave", "runbindable",
 };
 
 // config.md "Linux mount options": every option string the spec's table lists, plus acl,
