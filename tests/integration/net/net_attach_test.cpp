@@ -308,6 +308,9 @@ BOOST_AUTO_TEST_CASE(del_after_the_namespace_is_gone_releases_the_addresses) {
         detach_networks(read_attachments(net.state_of("c4")), "c4", "", net.state_of("c4"));
     BOOST_TEST(errors.empty(), (errors.empty() ? "" : errors[0]));
     BOOST_TEST(net.reserved() == 0);
+    // The kernel dismantles a dead namespace (and the veth pair in it) asynchronously: give
+    // it a bounded while before calling the host end a leftover.
+    for (int i = 0; i < 100 && net.ports() != 0; ++i) ::usleep(50000);
     BOOST_TEST(net.ports() == 0);
 }
 
