@@ -1,0 +1,515 @@
+#include "cgroup/manager.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+
+#include "base/log.hpp"
+#include "cgroup/controllers.hpp"
+#include "cgroup/fs.hpp"
+#include "rt/error.hpp"
+
+namespace rt::cgroup {
+
+bool Node::has(std::string_view controller) const noexcept {
+    return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The directory of cgroup `path` in a hierarchy mounted at mount_point with mount root.
+std::string dir_for(const std::string& mount_point, const std::string& root,
+                    const std::string& path) {
+    if (root == "/" || root.empty()) return mount_point + (path == "/" ? "" : path);
+    if (path == root) return mount_point;
+    if (path.compare(0, root.size(), root) != 0 || path[root.size()] != '/')
+        throw Error("cgroup path " + path + " is outside the cgroup mounted at " + mount_point +
+                        " (its root is " + root + ")",
+                    ErrorKind::InvalidArgument);
+    return mount_point + path.substr(root.size());
+}
+
+std::vector<std::string> split_commas(std::string_view s) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        size_t c = s.find(',');
+        if (c) out.emplace_back(s.substr(0, c));
+        if (c == std::string_view::npos) break;
+        s.remove_prefix(c + 1);
+    }
+    return out;
+}
+
+// rt's own cgroup in a v1 hierarchy, from /proc/self/cgroup ("/" when unknown).
+std::string own_v1(const Layout& layout, const V1Hierarchy& h) {
+    for (const auto& [key, path] : layout.own) {
+        if (key.empty()) continue;
+        for (const auto& c : split_commas(key))
+            if (h.has(c)) return path;
+    }
+    return "/";
+}
+
+std::vector<std::string> read_words(const std::string& path) {
+    std::vector<std::string> out;
+    if (auto text = fs::read_file_if_exists(path))
+        for (auto w : fs::split_words(fs::trim(*text))) out.emplace_back(w);
+    return out;
+}
+
+bool has_processes(const std::string& dir) {
+    auto procs = fs::read_file_if_exists(fs::join(dir, "cgroup.procs"));
+    return procs && !fs::trim(*procs).empty();
+}
+
+// Enables in dir's cgroup.subtree_control every controller dir offers that is not enabled
+// yet (as runc: all of them, so later updates can use any). Failures of single controllers
+// are ignored: apply() reports a missing controller with the field that needs it.
+void enable_controllers(const std::string& dir) {
+    auto available = read_words(fs::join(dir, "cgroup.controllers"));
+    auto enabled = read_words(fs::join(dir, "cgroup.subtree_control"));
+    std::string all;
+    std::vector<std::string> missing;
+    for (const auto& c : available) {
+        if (std::find(enabled.begin(), enabled.end(), c) != enabled.end()) continue;
+        missing.push_back("+" + c);
+        all += (all.empty() ? "" : " ") + missing.back();
+    }
+    if (missing.empty()) return;
+    std::string file = fs::join(dir, "cgroup.subtree_control");
+    if (fs::try_write_file(file, all) == 0) return;
+    for (const auto& m : missing) fs::try_write_file(file, m);
+}
+
+void sleep_ms(long ms) {
+    timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+    while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+// Waits until `file` (a cgroup.events) has "key value", using POLLPRI notifications.
+bool wait_events(const std::string& file, std::string_view key, std::string_view value,
+                 int timeout_ms) {
+    base::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw Error("open " + file, errno);
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        char buf[512];
+        ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+        if (n < 0) throw Error("read " + file, errno);
+        for (auto line : fs::split_lines(std::string_view(buf, static_cast<size_t>(n)))) {
+            auto w = fs::split_words(line);
+            if (w.size() == 2 && w[0] == key && w[1] == value) return true;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd.get(), POLLPRI, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
+            throw Error("poll " + file, errno);
+    }
+}
+
+void collect_pids(const std::string& dir, std::vector<pid_t>& out) {
+    auto text = fs::read_file_if_exists(fs::join(dir, "cgroup.procs"));
+    if (!text) return;
+    for (auto line : fs::split_lines(*text))
+        if (auto v = fs::parse_u64(line)) out.push_back(static_cast<pid_t>(*v));
+    if (DIR* d = ::opendir(dir.c_str())) {
+        std::vector<std::string> children;
+        while (dirent* e = ::readdir(d)) {
+            std::string_view name = e->d_name;
+            if (e->d_type == DT_DIR && name != "." && name != "..")
+                children.push_back(fs::join(dir, name));
+        }
+        ::closedir(d);
+        for (const auto& c : children) collect_pids(c, out);
+    }
+}
+
+constexpr int kFreezeTimeoutMs = 10000;
+constexpr int kKillTimeoutMs = 10000;
+
+}  // namespace
+
+const Node* Manager::unified_node() const noexcept {
+    for (const auto& n : nodes_)
+        if (n.unified) return &n;
+    return nullptr;
+}
+
+const Node* Manager::node_for(std::string_view controller) const noexcept {
+    for (const auto& n : nodes_)
+        if (!n.unified && n.has(controller)) return &n;
+    for (const auto& n : nodes_)
+        if (n.unified && n.has(controller)) return &n;
+    return nullptr;
+}
+
+Manager Manager::create(const Layout& layout, const CgroupPath& path) {
+    Manager m;
+    m.kind_ = layout.kind;
+    try {
+        for (const auto& h : layout.v1) {
+            Node n;
+            n.mount_point = h.mount_point;
+            n.controllers = h.controllers;
+            n.path = hierarchy_path(path, own_v1(layout, h), false);
+            n.dir = dir_for(h.mount_point, h.root, n.path);
+            m.nodes_.push_back(n);
+            Node& node = m.nodes_.back();
+            node.created = fs::mkdir_parents(node.dir);
+            if (h.has("cpuset")) detail::init_cpuset_dirs(node.created);
+            bool preexisting = node.created.empty() || node.created.front() != node.dir;
+            if (preexisting && has_processes(node.dir))
+                throw Error("cgroup " + node.dir + " already exists and has processes",
+                            ErrorKind::AlreadyExists);
+        }
+        if (layout.unified) {
+            const auto& u = *layout.unified;
+            auto own = layout.own.find("");
+            Node n;
+            n.unified = true;
+            n.mount_point = u.mount_point;
+            n.path = hierarchy_path(path, own == layout.own.end() ? "/" : own->second, true);
+            n.dir = dir_for(u.mount_point, u.root, n.path);
+            m.nodes_.push_back(n);
+            Node& node = m.nodes_.back();
+            std::string parent = node.dir.substr(0, node.dir.find_last_of('/'));
+            // Ancestors first (enabling controllers top-down needs them), then the leaf.
+            if (parent.size() > u.mount_point.size()) node.created = fs::mkdir_parents(parent);
+            std::string anc = u.mount_point;
+            enable_controllers(anc);
+            size_t pos = u.mount_point.size();
+            while (pos < parent.size()) {
+                size_t next = parent.find('/', pos + 1);
+                anc = parent.substr(0, next);
+                enable_controllers(anc);
+                pos = next == std::string::npos ? parent.size() : next;
+            }
+            if (::mkdir(node.dir.c_str(), 0755) == 0) {
+                node.created.insert(node.created.begin(), node.dir);
+            } else if (errno != EEXIST) {
+                throw Error("mkdir " + node.dir, errno);
+            } else if (has_processes(node.dir)) {
+                throw Error("cgroup " + node.dir + " already exists and has processes",
+                            ErrorKind::AlreadyExists);
+            }
+            node.controllers = read_words(fs::join(node.dir, "cgroup.controllers"));
+        }
+    } catch (Error& e) {
+        m.destroy_created_noexcept();
+        throw e.context("create cgroup " + path.path);
+    } catch (...) {
+        m.destroy_created_noexcept();
+        throw;
+    }
+    return m;
+}
+
+void Manager::destroy_created_noexcept() noexcept {
+    for (auto& n : nodes_) {
+        for (const auto& d : n.created) {
+            if (d == n.dir)
+                fs::remove_cgroup_tree(d);
+            else
+                ::rmdir(d.c_str());
+        }
+        n.created.clear();
+    }
+}
+
+void Manager::apply(const oci::Resources& r, const ApplyOptions& options) const {
+    detail::Fields f(options.origin);
+    auto target = [&](std::string_view v1_name, std::string_view v2_name, std::string_view field) {
+        for (const auto& n : nodes_)
+            if (!n.unified && n.has(v1_name)) return detail::Target{n.dir, false};
+        const Node* u = unified_node();
+        if (u && u->has(v2_name)) return detail::Target{u->dir, true};
+        std::string why =
+            "the " + std::string(v1_name) + " controller is not available on this host";
+        if (u)
+            why += " (not mounted on cgroup v1, and \"" + std::string(v2_name) + "\" is not in " +
+                   fs::join(u->dir, "cgroup.controllers") + ")";
+        else
+            why += " (not mounted)";
+        throw f.error(field, why, ErrorKind::Unsupported);
+    };
+
+    if (r.cpu && (r.cpu->cpus || r.cpu->mems)) {
+        bool any = (r.cpu->cpus && !r.cpu->cpus->empty()) || (r.cpu->mems && !r.cpu->mems->empty());
+        if (any) detail::apply_cpuset(target("cpuset", "cpuset", "/cpu/cpus"), *r.cpu, f);
+    }
+    if (!r.devices.empty()) {
+        auto rules = convert_device_rules(r.devices, options.origin + "/devices");
+        bool done = false;
+        for (const auto& n : nodes_) {
+            if (!n.unified && n.has("devices")) {
+                detail::apply_devices_v1({n.dir, false}, rules, f);
+                done = true;
+                break;
+            }
+        }
+        if (!done) {
+            const Node* u = unified_node();
+            if (!u)
+                throw f.error("/devices", "no devices controller on this host",
+                              ErrorKind::Unsupported);
+            detail::apply_devices_v2({u->dir, true}, rules, f);
+        }
+    }
+    if (r.memory)
+        detail::apply_memory(target("memory", "memory", "/memory"), *r.memory, f, options.update);
+    if (r.cpu) {
+        const auto& c = *r.cpu;
+        if (c.shares || c.quota || c.period || c.burst || c.realtimeRuntime || c.realtimePeriod ||
+            c.idle)
+            detail::apply_cpu(target("cpu", "cpu", "/cpu"), c, f);
+    }
+    if (r.pids) detail::apply_pids(target("pids", "pids", "/pids"), *r.pids, f);
+    if (r.blockIO) {
+        const auto& b = *r.blockIO;
+        if (b.weight || b.leafWeight || !b.weightDevice.empty() ||
+            !b.throttleReadBpsDevice.empty() || !b.throttleWriteBpsDevice.empty() ||
+            !b.throttleReadIOPSDevice.empty() || !b.throttleWriteIOPSDevice.empty())
+            detail::apply_blkio(target("blkio", "io", "/blockIO"), b, f);
+    }
+    if (!r.hugepageLimits.empty())
+        detail::apply_hugetlb(target("hugetlb", "hugetlb", "/hugepageLimits"), r.hugepageLimits, f);
+    if (r.network) {
+        auto v1_only = [&](std::string_view controller, std::string_view field) {
+            for (const auto& n : nodes_)
+                if (!n.unified && n.has(controller)) return detail::Target{n.dir, false};
+            throw f.error(
+                field,
+                "the " + std::string(controller) +
+                    " controller is not available on this host (it exists on cgroup v1 only,"
+                    " and is not mounted)",
+                ErrorKind::Unsupported);
+        };
+        if (r.network->classID)
+            detail::apply_net_cls(v1_only("net_cls", "/network/classID"), *r.network->classID, f);
+        if (!r.network->priorities.empty())
+            detail::apply_net_prio(v1_only("net_prio", "/network/priorities"),
+                                   r.network->priorities, f);
+    }
+    if (!r.rdma.empty()) detail::apply_rdma(target("rdma", "rdma", "/rdma"), r.rdma, f);
+    if (!r.unified.empty()) {
+        const Node* u = unified_node();
+        if (!u)
+            throw f.error("/unified", "needs cgroup v2, and this host has cgroup v1 only",
+                          ErrorKind::Unsupported);
+        std::vector<std::string> v1_controllers;
+        for (const auto& n : nodes_)
+            if (!n.unified)
+                v1_controllers.insert(v1_controllers.end(), n.controllers.begin(),
+                                      n.controllers.end());
+        detail::apply_unified({u->dir, true}, r.unified, f, v1_controllers);
+    }
+}
+
+void Manager::enter(pid_t pid, bool skip_unified) const {
+    std::string value = std::to_string(pid);
+    for (const auto& n : nodes_) {
+        if (n.unified && skip_unified) continue;
+        std::string file = fs::join(n.dir, "cgroup.procs");
+        if (int err = fs::try_write_file(file, value))
+            throw Error("join cgroup " + n.dir + " (pid " + value + ")", err);
+    }
+}
+
+base::UniqueFd Manager::open_unified_dir() const {
+    const Node* u = unified_node();
+    if (!u) return {};
+    base::UniqueFd fd(::open(u->dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw Error("open " + u->dir, errno);
+    return fd;
+}
+
+namespace {
+
+const Node* v2_freezer(const Manager& m) {
+    const Node* u = m.unified_node();
+    return u && fs::exists(fs::join(u->dir, "cgroup.freeze")) ? u : nullptr;
+}
+
+}  // namespace
+
+void Manager::freeze() const {
+    if (const Node* u = v2_freezer(*this)) {
+        fs::write_file(fs::join(u->dir, "cgroup.freeze"), "1");
+        if (!wait_events(fs::join(u->dir, "cgroup.events"), "frozen", "1", kFreezeTimeoutMs)) {
+            fs::try_write_file(fs::join(u->dir, "cgroup.freeze"), "0");
+            throw Error("freeze " + u->dir + ": timed out waiting for the processes to stop");
+        }
+        return;
+    }
+    const Node* v1 = node_for("freezer");
+    if (!v1)
+        throw Error("freeze: no freezer on this host (no cgroup v2, no v1 freezer)",
+                    ErrorKind::Unsupported);
+    // v1 freezer.state is not pollable: re-assert FROZEN and re-read with a short backoff
+    // until the kernel reports FROZEN (tasks in uninterruptible sleep take a moment).
+    std::string state = fs::join(v1->dir, "freezer.state");
+    auto deadline = Clock::now() + std::chrono::milliseconds(kFreezeTimeoutMs);
+    long wait_us = 50;
+    for (;;) {
+        fs::write_file(state, "FROZEN");
+        if (fs::trim(fs::read_file(state)) == "FROZEN") return;
+        if (Clock::now() > deadline) {
+            fs::try_write_file(state, "THAWED");
+            throw Error("freeze " + v1->dir + ": timed out waiting for the processes to stop");
+        }
+        timespec ts{0, wait_us * 1000};
+        ::nanosleep(&ts, nullptr);
+        wait_us = std::min(wait_us * 2, 10000L);
+    }
+}
+
+void Manager::thaw() const {
+    if (const Node* u = v2_freezer(*this)) fs::write_file(fs::join(u->dir, "cgroup.freeze"), "0");
+    // Also thaw a v1 freezer (a cgroup frozen by another tool, or before v2 was mounted).
+    if (const Node* v1 = node_for("freezer"); v1 && !v1->unified) {
+        std::string state = fs::join(v1->dir, "freezer.state");
+        if (fs::exists(state)) fs::write_file(state, "THAWED");
+    }
+}
+
+FreezerState Manager::freezer_state() const {
+    if (const Node* u = v2_freezer(*this)) {
+        auto events = fs::parse_flat_keyed(fs::read_file(fs::join(u->dir, "cgroup.events")));
+        if (events["frozen"] == 1) return FreezerState::Frozen;
+        if (fs::trim(fs::read_file(fs::join(u->dir, "cgroup.freeze"))) == "1")
+            return FreezerState::Freezing;
+    }
+    if (const Node* v1 = node_for("freezer"); v1 && !v1->unified) {
+        auto s = fs::read_file_if_exists(fs::join(v1->dir, "freezer.state"));
+        if (s && fs::trim(*s) == "FROZEN") return FreezerState::Frozen;
+        if (s && fs::trim(*s) == "FREEZING") return FreezerState::Freezing;
+    }
+    return FreezerState::Thawed;
+}
+
+std::vector<pid_t> Manager::pids() const {
+    const Node* n = unified_node();
+    if (!n) n = node_for("pids");
+    if (!n && !nodes_.empty()) n = &nodes_.front();
+    std::vector<pid_t> out;
+    if (!n) return out;
+    collect_pids(n->dir, out);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+void Manager::kill_all(int signal) const {
+    if (signal == SIGKILL) {
+        if (const Node* u = unified_node()) {
+            std::string file = fs::join(u->dir, "cgroup.kill");
+            int err = fs::try_write_file(file, "1");
+            if (err == 0) return;
+            if (err != ENOENT) throw Error("kill: write 1 to " + file, err);
+        }
+    }
+    // Freeze so that no process forks a child we would miss, signal all, then thaw unless
+    // the container was paused already (SIGKILL needs a thaw to be delivered on v1).
+    bool can_freeze = v2_freezer(*this) || node_for("freezer");
+    bool was_frozen = can_freeze && freezer_state() == FreezerState::Frozen;
+    if (can_freeze && !was_frozen) freeze();
+    int first_err = 0;
+    for (pid_t pid : pids()) {
+        if (::kill(pid, signal) != 0 && errno != ESRCH && !first_err) first_err = errno;
+    }
+    if (can_freeze && (!was_frozen || signal == SIGKILL)) thaw();
+    if (first_err) throw Error("kill: signal " + std::to_string(signal), first_err);
+}
+
+bool Manager::wait_empty(int timeout_ms) const {
+    if (const Node* u = unified_node()) {
+        std::string events = fs::join(u->dir, "cgroup.events");
+        if (fs::exists(events)) return wait_events(events, "populated", "0", timeout_ms);
+    }
+    // v1: wait on pidfds of the remaining processes.
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        auto list = pids();
+        if (list.empty()) return true;
+        std::vector<pollfd> fds;
+        std::vector<base::UniqueFd> owned;
+        for (pid_t pid : list) {
+            int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+            if (fd < 0) continue;  // gone already
+            owned.emplace_back(fd);
+            fds.push_back({fd, POLLIN, 0});
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return false;
+        if (!fds.empty() && ::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0 &&
+            errno != EINTR)
+            throw Error("poll pidfds", errno);
+    }
+}
+
+void Manager::destroy(bool kill) {
+    if (kill && !pids().empty()) {
+        kill_all(SIGKILL);
+        if (!wait_empty(kKillTimeoutMs))
+            base::log_warning("cgroup: processes still alive " + std::to_string(kKillTimeoutMs) +
+                              " ms after SIGKILL");
+    }
+    std::string failure;
+    int failure_err = 0;
+    for (auto& n : nodes_) {
+        while (!n.created.empty()) {
+            const std::string d = n.created.front();
+            if (d != n.dir) {
+                // An ancestor rt created for this path: remove it only while empty; another
+                // container may share it, which is fine (it then removes it).
+                if (::rmdir(d.c_str()) != 0 && errno != ENOENT) break;
+                n.created.erase(n.created.begin());
+                continue;
+            }
+            int err = fs::remove_cgroup_tree(d);
+            // EBUSY right after the last process exits: the kernel releases the cgroup
+            // asynchronously. Retry a few times with a short backoff.
+            for (long ms = 1; err == EBUSY && ms <= 64; ms *= 4) {
+                sleep_ms(ms);
+                err = fs::remove_cgroup_tree(d);
+            }
+            if (err != 0) {
+                if (!failure_err) {
+                    failure_err = err;
+                    failure =
+                        "remove cgroup " + d + (err == EBUSY ? " (processes still in it)" : "");
+                }
+                break;
+            }
+            n.created.erase(n.created.begin());
+        }
+        // Ancestors that could not be removed are shared: forget them.
+        if (n.created.empty() || n.created.front() != n.dir) n.created.clear();
+    }
+    if (failure_err) throw Error(failure, failure_err);
+}
+
+DestroyGuard::~DestroyGuard() {
+    if (!m_) return;
+    try {
+        m_->destroy(true);
+    } catch (const Error& e) {
+        base::log_warning(e.message());
+    } catch (...) {
+    }
+}
+
+}  // namespace rt::cgroup

@@ -1,0 +1,152 @@
+// rt::cgroup::Manager: a container's cgroup on every hierarchy of the host.
+//
+// Life of a container's cgroup:
+//   Manager::create(layout, path)  mkdir on each hierarchy (v2: enable controllers in the
+//                                  ancestors), undone on failure; leaves nothing behind
+//   apply(resources)               one writer per controller, on whichever hierarchy has it
+//   enter(pid) / clone_into_fd()   put the init in it (clone3 CLONE_INTO_CGROUP on v2)
+//   freeze / thaw / frozen         rt pause / resume / state
+//   pids, kill_all, stats, oom     rt ps / kill --all / events
+//   destroy(kill)                  rt delete: every hierarchy, idempotent
+//   serialize / load               kept in the container's state dir between rt commands
+//
+// Per controller the hierarchy is chosen at run time: its v1 hierarchy if it has one,
+// else the cgroup2 hierarchy when the controller is enabled there. On this project's hybrid
+// hosts that means memory/cpu/... on v1 and hugetlb on v2. Process-wide operations (freeze,
+// kill, populated) use the cgroup2 core files whenever a cgroup2 node exists (hybrid too),
+// because they are event driven and atomic, and fall back to v1 otherwise.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "cgroup/layout.hpp"
+#include "cgroup/path.hpp"
+#include "cgroup/stats.hpp"
+#include "rt/oci/spec.hpp"
+
+namespace rt::cgroup {
+
+// The container's cgroup in one hierarchy.
+struct Node {
+    bool unified = false;                  // the cgroup2 hierarchy
+    std::string mount_point;               // hierarchy mount point
+    std::string path;                      // cgroup path within the hierarchy: "/a/b"
+    std::string dir;                       // mount_point + path (minus the mount root)
+    std::vector<std::string> controllers;  // v1: the hierarchy's; v2: enabled for dir
+    std::vector<std::string> created;      // dirs rt created, deepest first; destroy removes
+
+    bool has(std::string_view controller) const noexcept;
+};
+
+struct ApplyOptions {
+    // Prefix of every error: "<origin>/memory/limit: why".
+    std::string origin = "config.json: /linux/resources";
+    // An update of a running container (checkBeforeUpdate applies, devices are diffed).
+    bool update = false;
+};
+
+enum class FreezerState { Thawed, Freezing, Frozen };
+
+class OomWatcher;
+
+class Manager {
+  public:
+    // Creates the container's cgroup on every hierarchy of layout. A leaf that already
+    // exists is joined (and left in place by destroy) unless it has processes (error).
+    // On failure removes every directory it created and throws rt::Error.
+    static Manager create(const Layout& layout, const CgroupPath& path);
+    // Rebuilds a manager from serialize(). Throws rt::Error on malformed text.
+    static Manager load(std::string_view json);
+    std::string serialize() const;
+
+    LayoutKind kind() const noexcept { return kind_; }
+    const std::vector<Node>& nodes() const noexcept { return nodes_; }
+    const Node* unified_node() const noexcept;
+    // The node holding a controller ("memory", "io", "name=systemd", ...), or nullptr.
+    const Node* node_for(std::string_view controller) const noexcept;
+
+    // Writes linux.resources. Errors name the field: "<origin>/cpu/shares: why".
+    void apply(const oci::Resources& resources, const ApplyOptions& options = {}) const;
+
+    // Moves pid into the container's cgroup on every hierarchy (skip_unified: it already
+    // is there through clone3 CLONE_INTO_CGROUP).
+    void enter(pid_t pid, bool skip_unified = false) const;
+    // An O_PATH directory fd of the cgroup2 node for clone3's CLONE_INTO_CGROUP, or an
+    // empty fd when there is no cgroup2 node. On hybrid/legacy hosts enter() is still
+    // needed for the v1 hierarchies.
+    base::UniqueFd open_unified_dir() const;
+
+    // Stops every process and waits until the kernel reports the cgroup frozen
+    // (v2: cgroup.events, no polling loop; v1: freezer.state). Throws on timeout.
+    void freeze() const;
+    void thaw() const;
+    FreezerState freezer_state() const;
+
+    // Every pid in the cgroup and its descendants, sorted.
+    std::vector<pid_t> pids() const;
+    // Signals every process: cgroup.kill for SIGKILL on v2, else freeze, signal, thaw so
+    // that no fork escapes.
+    void kill_all(int signal) const;
+    // Waits until the cgroup has no process left (v2: cgroup.events "populated 0"; v1:
+    // pidfds of the remaining processes). Returns false on timeout.
+    bool wait_empty(int timeout_ms) const;
+
+    Stats stats() const;
+    OomWatcher watch_oom() const;
+
+    // Removes the cgroup (and any cgroups below it) from every hierarchy. kill: SIGKILL
+    // lingering processes first and wait for them. Idempotent; throws when a directory
+    // cannot be removed after bounded retries.
+    void destroy(bool kill = false);
+
+  private:
+    // Removes what create() made so far (failure path).
+    void destroy_created_noexcept() noexcept;
+
+    LayoutKind kind_ = LayoutKind::Unified;
+    std::vector<Node> nodes_;
+};
+
+// Undoes a freshly created cgroup unless dismissed: the create path's RAII guard.
+class DestroyGuard {
+  public:
+    explicit DestroyGuard(Manager& m) noexcept : m_(&m) {}
+    DestroyGuard(const DestroyGuard&) = delete;
+    DestroyGuard& operator=(const DestroyGuard&) = delete;
+    ~DestroyGuard();
+    void dismiss() noexcept { m_ = nullptr; }
+
+  private:
+    Manager* m_;
+};
+
+// OOM notifications of a container's memory cgroup.
+//   v1: an eventfd registered through cgroup.event_control for memory.oom_control
+//   v2: inotify on memory.events, counting "oom_kill"
+// fd() becomes readable (poll POLLIN) when something happened; consume() then returns how
+// many OOM events occurred since the previous call (0 for a spurious wake-up).
+class OomWatcher {
+  public:
+    OomWatcher() = default;
+    static OomWatcher v1(const std::string& memory_dir);
+    static OomWatcher v2(const std::string& memory_dir);
+
+    int fd() const noexcept { return fd_.get(); }
+    uint64_t consume();
+    // False once the cgroup is gone (v1 signals the eventfd when the cgroup is removed).
+    bool alive() const noexcept;
+
+  private:
+    base::UniqueFd fd_;
+    bool unified_ = false;
+    std::string dir_;
+    uint64_t last_ = 0;
+};
+
+}  // namespace rt::cgroup
