@@ -387,4 +387,28 @@ BOOST_AUTO_TEST_CASE(stdio_is_passed_through, *needs({"verb:run", "verb:delete"}
     BOOST_TEST(r.out == "hello through stdin\n");
 }
 
+// runc's CLI `exec`: a process joins the container's namespaces, gets its exit code back, and
+// exec into a container that is not running fails.
+BOOST_AUTO_TEST_CASE(exec_joins_the_container, *needs({LIFECYCLE, "verb:exec"})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    int pid = runtime().state(id)->pid;
+    auto e = runtime().cmd({"exec", id, "/bin/rt-probe", "report"});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    auto r = parse_probe_report(e.out);
+    for (const char* kind : {"mnt", "net", "pid", "uts", "ipc"}) {
+        struct stat st {};
+        ::stat(("/proc/" + std::to_string(pid) + "/ns/" + kind).c_str(), &st);
+        BOOST_TEST(r.namespaces[kind] == st.st_ino, kind);
+    }
+    BOOST_TEST(r.hostname == "conformance");
+    BOOST_TEST(r.pid != 1);
+    auto code = runtime().cmd({"exec", id, "/bin/rt-probe", "exit", "5"});
+    BOOST_TEST(code.exit_code == 5, code.describe());
+    BOOST_REQUIRE(runtime().kill(id, "KILL").ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    BOOST_TEST(!runtime().cmd({"exec", id, "/bin/true"}).ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "process.hpp"
@@ -254,9 +255,17 @@ Bundle::Bundle() : dir_("rt-conf-bundle") {
 }
 
 void Bundle::write() const {
-    std::ofstream f(path() / "config.json", std::ios::trunc);
-    f << config.text();
-    if (!f) throw rt::Error("cannot write " + (path() / "config.json").string());
+    // Temp file + rename: a runtime reading config.json at the same moment (parallel runs of
+    // one bundle) sees the old or the new file, never a truncated one.
+    fs::path tmp =
+        path() / ("config.json." + std::to_string(::getpid()) + "." +
+                  std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+    {
+        std::ofstream f(tmp, std::ios::trunc);
+        f << config.text();
+        if (!f) throw rt::Error("cannot write " + tmp.string());
+    }
+    fs::rename(tmp, path() / "config.json");
 }
 
 }  // namespace conformance
