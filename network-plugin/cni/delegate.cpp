@@ -1,0 +1,154 @@
+#include "cni/delegate.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include "cni/error.hpp"
+#include "cni/json.hpp"
+
+extern char** environ;
+
+namespace rt::cni {
+
+std::string find_plugin(std::string_view type, std::string_view cni_path) {
+    if (type.empty() || type == "." || type == ".." || type.find('/') != std::string_view::npos)
+        throw CniError(kInvalidConfig,
+                       "ipam.type: \"" + std::string(type) + "\" must be a plugin file name");
+    if (cni_path.empty())
+        throw CniError(kInvalidEnvironment,
+                       "CNI_PATH: required to find the IPAM plugin \"" + std::string(type) + "\"");
+    std::string_view rest = cni_path;
+    while (true) {
+        auto colon = rest.find(':');
+        std::string_view dir = rest.substr(0, colon);
+        if (!dir.empty()) {
+            std::string candidate(dir);
+            candidate += '/';
+            candidate += type;
+            struct stat st {};
+            if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+                access(candidate.c_str(), X_OK) == 0)
+                return candidate;
+        }
+        if (colon == std::string_view::npos) break;
+        rest = rest.substr(colon + 1);
+    }
+    throw CniError(kInvalidConfig, "ipam.type: plugin \"" + std::string(type) +
+                                       "\" not found in CNI_PATH " + std::string(cni_path));
+}
+
+Delegate::Delegate(std::string_view type, std::string_view command, std::string_view cni_path,
+                   std::string_view config)
+    : type_(type), command_(command) {
+    std::string exe = find_plugin(type, cni_path);
+
+    base::UniqueFd in(memfd_create("cni-config", MFD_CLOEXEC));
+    if (!in) throw Error("memfd_create", errno);
+    for (std::size_t off = 0; off < config.size();) {
+        ssize_t n = ::write(in.get(), config.data() + off, config.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error("write IPAM config", errno);
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    if (lseek(in.get(), 0, SEEK_SET) != 0) throw Error("lseek IPAM config", errno);
+
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) throw Error("pipe", errno);
+    base::UniqueFd rd(p[0]), wr(p[1]);
+
+    std::string cmd_var = "CNI_COMMAND=" + command_;
+    std::vector<char*> env;
+    for (char** e = environ; *e; ++e)
+        if (std::strncmp(*e, "CNI_COMMAND=", 12) != 0) env.push_back(*e);
+    env.push_back(cmd_var.data());
+    env.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in.get(), STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, wr.get(), STDOUT_FILENO);
+    char* argv[] = {exe.data(), nullptr};
+    int rc = posix_spawn(&pid_, exe.c_str(), &fa, nullptr, argv, env.data());
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        pid_ = -1;
+        throw CniError(kInternal, "execute " + exe + ": " + std::strerror(rc));
+    }
+    out_ = std::move(rd);
+}
+
+Delegate::~Delegate() {
+    if (pid_ > 0) {
+        out_.reset();
+        int status;
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+}
+
+std::string Delegate::wait() {
+    std::string out;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(out_.get(), buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0) break;
+        if (errno == EINTR) continue;
+        throw Error("read output of " + type_, errno);
+    }
+    out_.reset();
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0) {
+        if (errno != EINTR) throw Error("waitpid " + type_, errno);
+    }
+    pid_ = -1;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
+
+    std::string who = type_ + " (" + command_ + ")";
+    json::Document doc;
+    doc.Parse(out.data(), out.size());
+    if (!doc.HasParseError() && doc.IsObject()) {
+        auto code = doc.FindMember("code");
+        auto msg = doc.FindMember("msg");
+        if (code != doc.MemberEnd() && code->value.IsInt() && msg != doc.MemberEnd() &&
+            msg->value.IsString()) {
+            std::string details;
+            auto d = doc.FindMember("details");
+            if (d != doc.MemberEnd() && d->value.IsString()) details = d->value.GetString();
+            throw CniError(code->value.GetInt(), who + ": " + msg->value.GetString(), details);
+        }
+    }
+    std::string why = WIFEXITED(status)
+                          ? "exit status " + std::to_string(WEXITSTATUS(status))
+                          : std::string("killed by signal ") + std::to_string(WTERMSIG(status));
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    if (out.size() > 200) out.resize(200);
+    throw CniError(kInternal, who + " failed (" + why + ")" + (out.empty() ? "" : ": " + out));
+}
+
+Result Delegate::wait_result() {
+    std::string out = wait();
+    return Result::parse_text(out, "result of IPAM plugin " + type_);
+}
+
+void exec_delegate(std::string_view type, std::string_view command, std::string_view cni_path,
+                   std::string_view config) {
+    Delegate d(type, command, cni_path, config);
+    d.wait();
+}
+
+}  // namespace rt::cni
