@@ -55,6 +55,13 @@ struct BridgeLink {
     bool created = false;
 };
 
+CniError no_vlan_filtering(const NetConf& c) {
+    return CniError(
+        cni::kUnsupportedField,
+        (c.vlan ? "vlan: " + std::to_string(c.vlan) : std::string("vlanTrunk")) +
+            ": this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)");
+}
+
 BridgeLink ensure_bridge(Socket& nl, const NetConf& c) {
     BridgeLink b;
     auto l = netlink::link_by_name(nl, c.bridge);
@@ -63,6 +70,7 @@ BridgeLink ensure_bridge(Socket& nl, const NetConf& c) {
         // as containers come and go.
         int err =
             netlink::create_bridge(nl, {c.bridge, c.mtu, cni::Mac::random(), c.vlan_filtering()});
+        if (err == EOPNOTSUPP && c.vlan_filtering()) throw no_vlan_filtering(c);
         if (err && err != EEXIST) throw Error("netlink: create bridge " + c.bridge, err);
         b.created = err == 0;
         l = netlink::link_by_name(nl, c.bridge);
@@ -78,8 +86,11 @@ BridgeLink ensure_bridge(Socket& nl, const NetConf& c) {
                            (l->kind.empty() ? "not a bridge" : "a " + l->kind + ", not a bridge"));
     if (!(l->flags & IFF_UP)) netlink::set_up(nl, l->index, c.bridge);
     if (c.promisc && !(l->flags & IFF_PROMISC)) netlink::set_promisc(nl, l->index, c.bridge);
-    if (c.vlan_filtering() && !l->vlan_filtering)
-        netlink::set_bridge_vlan_filtering(nl, l->index, c.bridge);
+    if (c.vlan_filtering() && !l->vlan_filtering) {
+        int err = netlink::try_set_bridge_vlan_filtering(nl, l->index);
+        if (err == EOPNOTSUPP) throw no_vlan_filtering(c);
+        if (err) throw Error("netlink: enable vlan_filtering on " + c.bridge, err);
+    }
     b.link = *l;
     return b;
 }
@@ -305,8 +316,18 @@ Result add(Request& r) {
     Socket nl;
     Rollback undo;
 
+    // A second ADD of a live attachment must fail before the IPAM plugin runs: its
+    // rollback DEL would release the first ADD's addresses (same container id + ifname).
+    if (netlink::link_by_name(nl, host_name))
+        throw CniError(cni::kInternal, "host interface " + host_name + " for container " +
+                                           r.container_id + " (" + r.ifname + ") in network " +
+                                           c.name + " already exists: DEL it before a new ADD");
+
     // The IPAM plugin runs while the links are built; it is waited for below.
     if (c.layer3()) {
+        ipam.emplace(c.ipam_type, "ADD", r.path, r.stdin_data);
+        // From here on a failed ADD runs the IPAM plugin's DEL (SPEC.md section 4), also
+        // when its ADD failed: it may have reserved part of what it was asked for.
         undo.push("release addresses (IPAM DEL)", [&] {
             if (ipam) {
                 try {
@@ -317,7 +338,6 @@ Result add(Request& r) {
             }
             cni::exec_delegate(c.ipam_type, "DEL", r.path, r.stdin_data);
         });
-        ipam.emplace(c.ipam_type, "ADD", r.path, r.stdin_data);
     }
 
     BridgeLink br = ensure_bridge(nl, c);

@@ -219,7 +219,13 @@ void masq::teardown(netlink::Socket& s, const Attachment& a, const std::vector<c
                     chains.push_back(e.chain);
                 }
     }
-    if (mine.empty()) return;
+    // The subnets' chains go with their last element, also when the elements are gone
+    // already (someone removed them by hand, an earlier DEL was interrupted).
+    for (const auto& ip : ips) chains.push_back(masq_chain(a.network, ip));
+    if (mine.empty()) {
+        prune_masq_chains(s, chains);
+        return;
+    }
     nft::Batch b(NFPROTO_INET);
     for (const auto& [map, key] : mine) b.del_element(kTable, map, key);
     std::string kmsg;
@@ -275,7 +281,7 @@ std::string spoof_chain(const Attachment& a) {
 void create_spoof_table(netlink::Socket& s) {
     nft::Batch b(NFPROTO_BRIDGE);
     b.add_table(spoof::kTable, "rt-bridge: MAC spoof checks (macspoofchk)", true);
-    b.add_verdict_map(spoof::kTable, "ports", 1, nft::kTypeIfname, 16);
+    b.add_verdict_map(spoof::kTable, "ports", 1, nft::kTypeIfname, 16, true);
     b.add_chain(spoof::kTable, "prerouting", nft::Hook{NF_BR_PRE_ROUTING, -300, "filter"}, "",
                 true);
     b.add_rule(spoof::kTable, "prerouting",

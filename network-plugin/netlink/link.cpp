@@ -196,7 +196,7 @@ void put_ipv4_devconf(Message& m, int key, std::uint32_t value) {
     m.end(spec);
 }
 
-void set_bridge_vlan_filtering(Socket& s, int index, std::string_view name) {
+int try_set_bridge_vlan_filtering(Socket& s, int index) {
     Message m(RTM_NEWLINK, 0, ifi(index));
     nlattr* info = m.begin(IFLA_LINKINFO);
     m.put_string(IFLA_INFO_KIND, "bridge");
@@ -204,8 +204,7 @@ void set_bridge_vlan_filtering(Socket& s, int index, std::string_view name) {
     m.put_u8(IFLA_BR_VLAN_FILTERING, 1);
     m.end(data);
     m.end(info);
-    m.what("netlink: enable vlan_filtering on " + std::string(name));
-    s.request(m);
+    return s.try_request(m);
 }
 
 bool delete_link(Socket& s, std::string_view name) {

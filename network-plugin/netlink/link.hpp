@@ -68,7 +68,7 @@ void set_alias(Socket& s, int index, std::string_view alias, std::string_view na
 Message set_alias_by_name_msg(std::string_view name, std::string_view alias);
 // Adds IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF {key: value} to a SETLINK message.
 void put_ipv4_devconf(Message& m, int key, std::uint32_t value);
-void set_bridge_vlan_filtering(Socket& s, int index, std::string_view name);
+int try_set_bridge_vlan_filtering(Socket& s, int index);  // errno
 
 // Deletes a link; returns false if it did not exist.
 bool delete_link(Socket& s, std::string_view name);

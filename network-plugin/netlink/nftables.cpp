@@ -218,7 +218,7 @@ void Batch::del_chain(std::string_view table, std::string_view chain) {
 }
 
 void Batch::add_verdict_map(std::string_view table, std::string_view set, std::uint32_t set_id,
-                            DataType key_type, std::uint32_t key_len) {
+                            DataType key_type, std::uint32_t key_len, bool host_order_key) {
     Message& m = start(NFT_MSG_NEWSET, NLM_F_CREATE, "nftables: create map " + std::string(set));
     m.put_string(NFTA_SET_TABLE, table);
     m.put_string(NFTA_SET_NAME, set);
@@ -227,6 +227,12 @@ void Batch::add_verdict_map(std::string_view table, std::string_view set, std::u
     m.put_be32(NFTA_SET_KEY_LEN, key_len);
     m.put_be32(NFTA_SET_DATA_TYPE, NFT_DATA_VERDICT);
     m.put_be32(NFTA_SET_ID, set_id);
+    // libnftnl's NFTNL_UDATA_SET_KEYBYTEORDER (type 0): nft's BYTEORDER_HOST_ENDIAN (1) or
+    // BYTEORDER_BIG_ENDIAN (2), as a native u32.
+    std::uint32_t order = host_order_key ? 1 : 2;
+    std::uint8_t udata[6] = {0, 4};
+    std::memcpy(udata + 2, &order, 4);
+    m.put(NFTA_SET_USERDATA, udata, sizeof udata);
 }
 
 void Batch::add_rule(std::string_view table, std::string_view chain, const std::vector<Expr>& exprs,

@@ -68,8 +68,10 @@ class Batch {
     void add_chain(std::string_view table, std::string_view chain, const std::optional<Hook>& hook,
                    std::string_view comment, bool exclusive);
     void del_chain(std::string_view table, std::string_view chain);
+    // `host_order_key`: the key is stored in host byte order (strings such as ifname);
+    // recorded in the set's user data so `nft list` prints it right.
     void add_verdict_map(std::string_view table, std::string_view set, std::uint32_t set_id,
-                         DataType key_type, std::uint32_t key_len);
+                         DataType key_type, std::uint32_t key_len, bool host_order_key = false);
     void add_rule(std::string_view table, std::string_view chain, const std::vector<Expr>& exprs,
                   std::string_view comment = {});
     void add_element(std::string_view table, std::string_view set, const Element& e);

@@ -1,0 +1,214 @@
+// Address management under load and failure, and interoperability with the reference
+// plugins (Debian's containernetworking-plugins in /usr/lib/cni, CNI <= 1.0.0).
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include "fixture.hpp"
+
+using namespace cnit;
+namespace fs = std::filesystem;
+
+namespace {
+Invocation make(const std::string& plugin, const std::string& cmd, const std::string& id,
+                const std::string& netns, const std::string& config,
+                const std::string& ifname = "eth0") {
+    Invocation i;
+    i.plugin = plugin;
+    i.command = cmd;
+    i.container_id = id;
+    i.netns = netns;
+    i.config = config;
+    i.ifname = ifname;
+    return i;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ipam_and_rollback)
+
+BOOST_AUTO_TEST_CASE(hundred_parallel_adds_get_unique_addresses) {
+    TestNet net;
+    std::vector<std::unique_ptr<Netns>> nss;
+    for (int i = 0; i < 100; ++i) nss.push_back(std::make_unique<Netns>());
+    std::string conf = net.conf("1.1.0", R"(,"isGateway":true)");
+    std::vector<Invocation> adds, dels;
+    for (int i = 0; i < 100; ++i) {
+        adds.push_back(make(rt_bridge(), "ADD", "par" + std::to_string(i),
+                            nss[static_cast<std::size_t>(i)]->path(), conf));
+        dels.push_back(adds.back());
+        dels.back().command = "DEL";
+    }
+    auto results = run_parallel(adds);
+    std::set<std::string> v4, v6, veths;
+    int failed = 0;
+    for (auto& r : results) {
+        if (r.status != 0) {
+            ++failed;
+            BOOST_TEST_MESSAGE(r.dump());
+            continue;
+        }
+        v4.insert(json_str(r.doc["ips"][0], "address"));
+        v6.insert(json_str(r.doc["ips"][1], "address"));
+        veths.insert(json_str(r.doc["interfaces"][1], "name"));
+    }
+    BOOST_TEST(failed == 0);
+    BOOST_TEST(v4.size() == 100u);
+    BOOST_TEST(v6.size() == 100u);
+    BOOST_TEST(veths.size() == 100u);
+    BOOST_TEST(net.host_veths().size() == 100u);
+    BOOST_TEST(net.reservations().size() == 300u);  // v4 + v6 + index per attachment
+    for (auto& r : run_parallel(dels)) BOOST_TEST(r.status == 0, r.dump());
+    BOOST_TEST(net.host_veths().empty());
+    BOOST_TEST(net.reservations().empty());
+}
+
+BOOST_AUTO_TEST_CASE(exhaustion_fails_cleanly) {
+    TestNet net;
+    std::string ipam = R"({"type":"rt-host-local","subnet":")" + net.v4_prefix +
+                       R"(.0/29","dataDir":")" + net.data_dir + "\"}";
+    std::string conf = net.conf("1.1.0", R"(,"ipMasq":true)", ipam);
+    std::vector<std::unique_ptr<Netns>> nss;
+    std::vector<std::unique_ptr<Attachment>> atts;
+    for (int i = 0; i < 5; ++i) {  // a /29 holds 5 containers (.2-.6)
+        nss.push_back(std::make_unique<Netns>());
+        atts.push_back(
+            std::make_unique<Attachment>(net, *nss.back(), conf, "ex" + std::to_string(i)));
+        BOOST_REQUIRE_MESSAGE(atts.back()->ok(), atts.back()->add().dump());
+    }
+    auto rules = net.nft_elements().size();
+    Netns extra;
+    Attachment over(net, extra, conf, "ex-over");
+    BOOST_TEST(!over.ok());
+    BOOST_TEST(over.add().code() == 50, over.add().dump());
+    BOOST_TEST(over.add().msg().find("no IP addresses available") != std::string::npos);
+    BOOST_TEST(!link_in(extra.path(), "eth0"));
+    BOOST_TEST(net.host_veths().size() == 5u);
+    BOOST_TEST(net.reservations().size() == 10u);
+    BOOST_TEST(net.nft_elements().size() == rules);
+}
+
+BOOST_AUTO_TEST_CASE(late_failure_rolls_everything_back) {
+    TestNet net;
+    Netns a;
+    // A route whose gateway is not on any link: the kernel refuses it after the veth,
+    // the addresses and the masquerade rule exist. All of them must go.
+    std::string ipam = net.ipam_host_local(
+        "rt-host-local", true, R"(,"routes":[{"dst":"10.238.0.0/16","gw":"10.237.0.1"}])");
+    Exec e = run(make(rt_bridge(), "ADD", "late", a.path(),
+                      net.conf("1.1.0", R"(,"ipMasq":true,"macspoofchk":true)", ipam)));
+    BOOST_TEST(e.status != 0);
+    BOOST_TEST(e.msg().find("route 10.238.0.0/16") != std::string::npos, e.dump());
+    BOOST_TEST(!link_in(a.path(), "eth0"));
+    BOOST_TEST(net.host_veths().empty());
+    BOOST_TEST(net.reservations().empty());
+    BOOST_TEST(net.nft_elements().empty());
+}
+
+BOOST_AUTO_TEST_CASE(failing_ipam_plugin_gets_a_del) {
+    TestNet net;
+    Netns a;
+    // A fake IPAM plugin that records its calls and answers ADD with garbage.
+    fs::path dir = net.data_dir + "/fakebin";
+    fs::create_directories(dir);
+    std::string log = net.data_dir + "/calls";
+    {
+        std::ofstream s(dir / "rt-fake-ipam");
+        s << "#!/bin/sh\necho \"$CNI_COMMAND $CNI_CONTAINERID\" >> " << log
+          << "\ncat >/dev/null\n[ \"$CNI_COMMAND\" = ADD ] && echo 'this is not json'\nexit 0\n";
+    }
+    fs::permissions(dir / "rt-fake-ipam", fs::perms::owner_all);
+    Invocation i = make(rt_bridge(), "ADD", "fake", a.path(),
+                        net.conf("1.1.0", "", R"({"type":"rt-fake-ipam"})"));
+    i.path = dir.string() + ":" + bin_dir();
+    Exec e = run(i);
+    BOOST_TEST(e.status != 0);
+    BOOST_TEST(e.code() == 6, e.dump());  // the IPAM result could not be decoded
+    BOOST_TEST(!link_in(a.path(), "eth0"));
+    BOOST_TEST(net.host_veths().empty());
+    std::ifstream in(log);
+    std::string calls((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    BOOST_TEST(calls == "ADD fake\nDEL fake\n");
+}
+
+BOOST_AUTO_TEST_CASE(del_when_the_namespace_is_gone) {
+    TestNet net;
+    auto a = std::make_unique<Netns>();
+    std::string conf = net.conf("1.1.0", R"(,"ipMasq":true)");
+    Attachment x(net, *a, conf, "gone");
+    BOOST_REQUIRE_MESSAGE(x.ok(), x.add().dump());
+    a->remove();  // the container died; its netns (and veth pair) with it
+    Exec d = x.del();
+    BOOST_TEST(d.status == 0, d.dump());
+    BOOST_TEST(net.reservations().empty());
+    BOOST_TEST(net.nft_elements().empty());
+    // CRI's second DEL: no netns at all.
+    Invocation again = make(rt_bridge(), "DEL", "gone", "", conf);
+    BOOST_TEST(run(again).status == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(interop)
+
+BOOST_AUTO_TEST_CASE(rt_bridge_with_reference_host_local) {
+    TestNet net;
+    Netns a, b;
+    std::string conf = net.conf("1.0.0", R"(,"isGateway":true)", net.ipam_host_local("host-local"));
+    Attachment x(net, a, conf, "ri1"), y(net, b, conf, "ri2");
+    BOOST_REQUIRE_MESSAGE(x.ok(), x.add().dump());
+    BOOST_REQUIRE_MESSAGE(y.ok(), y.add().dump());
+    BOOST_TEST(fs::exists(net.data_dir + "/" + net.name + "/" + x.ip(4)));
+    BOOST_TEST(b.exec("busybox ping -c 1 -W 2 " + x.ip(4)) == 0);
+    BOOST_TEST(x.check().status == 0, x.check().dump());
+    BOOST_TEST(x.del().status == 0);
+    BOOST_TEST(!fs::exists(net.data_dir + "/" + net.name + "/" + x.ip(4)));
+}
+
+BOOST_AUTO_TEST_CASE(reference_bridge_with_rt_host_local) {
+    TestNet net;
+    Netns a;
+    std::string conf =
+        net.conf("1.0.0", R"(,"isGateway":true)", net.ipam_host_local("rt-host-local"), "bridge");
+    Attachment x(net, a, conf, "ir1", "eth0", "", std::string(kRefDir) + "/bridge");
+    BOOST_REQUIRE_MESSAGE(x.ok(), x.add().dump());
+    BOOST_TEST(has_addr(a.path(), "eth0", x.ip(4) + "/24"));
+    BOOST_TEST(fs::exists(net.data_dir + "/" + net.name + "/" + x.ip(4)));
+    BOOST_TEST(x.check().status == 0, x.check().dump());
+    BOOST_TEST(x.del().status == 0);
+    BOOST_TEST(net.reservations().empty());
+    // The reference bridge leaves no alias; nothing else of ours exists.
+}
+
+BOOST_AUTO_TEST_CASE(shared_data_dir_both_ways) {
+    TestNet net;
+    std::string ipam_ref = net.ipam_host_local("host-local");
+    std::string conf =
+        R"({"cniVersion":"1.0.0","name":")" + net.name + R"(","ipam":)" + ipam_ref + "}";
+    auto ipam = [&](const std::string& plugin, const std::string& cmd, const std::string& id) {
+        return run(make(plugin, cmd, id, "/run/netns/none", conf));
+    };
+    std::string ref = std::string(kRefDir) + "/host-local";
+    Exec r1 = ipam(ref, "ADD", "shared-ref");
+    BOOST_REQUIRE_MESSAGE(r1.status == 0, r1.dump());
+    Exec o1 = ipam(rt_host_local(), "ADD", "shared-rt");
+    BOOST_REQUIRE_MESSAGE(o1.status == 0, o1.dump());
+    std::string a = json_str(r1.doc["ips"][0], "address"),
+                b = json_str(o1.doc["ips"][0], "address");
+    BOOST_TEST(a != b);  // rt-host-local saw the reference's reservation
+    Exec r2 = ipam(ref, "ADD", "shared-ref2");
+    BOOST_REQUIRE(r2.status == 0);
+    BOOST_TEST(json_str(r2.doc["ips"][0], "address") != b);  // and the other way round
+    // Each releases what the other reserved.
+    BOOST_TEST(ipam(rt_host_local(), "DEL", "shared-ref").status == 0);
+    BOOST_TEST(ipam(ref, "DEL", "shared-rt").status == 0);
+    BOOST_TEST(ipam(rt_host_local(), "DEL", "shared-ref2").status == 0);
+    BOOST_TEST(ipam(rt_host_local(), "DEL", "shared-rt").status == 0);  // stale index entry
+    BOOST_TEST(net.reservations().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
