@@ -13,4 +13,6 @@ say "building rt"
 say "building the busybox bundle in build/demo/busybox"
 rm -rf build/demo/busybox
 ./bundles/make-busybox-bundle.sh build/demo/busybox
+say "validating the bundle (config.json from rt spec, rootfs present)"
+./build/bin/rt validate --bundle build/demo/busybox
 say "done"

@@ -24,5 +24,6 @@ using Action = std::function<int()>;
 // Each register_* adds one subcommand to app and sets `action` when that subcommand is chosen.
 void register_spec(CLI::App& app, const GlobalOptions& global, Action& action);
 void register_features(CLI::App& app, const GlobalOptions& global, Action& action);
+void register_validate(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace rt::cli

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     cli::Action action;
     cli::register_spec(app, global, action);
     cli::register_features(app, global, action);
+    cli::register_validate(app, global, action);
 
     try {
         app.parse(argc, argv);

@@ -1,13 +1,32 @@
-// rt spec: placeholder until the foundation issue lands the default config writer.
+// rt spec [--bundle DIR] [--rootless]: writes the default config.json (runc spec's).
+#include <unistd.h>
+
 #include "cli/commands.hpp"
-#include "rt/error.hpp"
+#include "core/default_spec.hpp"
 
 namespace rt::cli {
 
+namespace {
+
+struct SpecOptions {
+    std::string bundle = ".";
+    bool rootless = false;
+};
+
+}  // namespace
+
 void register_spec(CLI::App& app, const GlobalOptions&, Action& action) {
+    auto opts = std::make_shared<SpecOptions>();
     auto* cmd = app.add_subcommand("spec", "write a default config.json into the bundle");
-    cmd->callback([&action] {
-        action = [] () -> int { throw Error("spec: not implemented yet", ErrorKind::Unsupported); };
+    cmd->add_option("-b,--bundle", opts->bundle, "bundle directory (default: current directory)");
+    cmd->add_flag("--rootless", opts->rootless, "a spec for a container run by a non-root user");
+    cmd->callback([&action, opts] {
+        action = [opts]() -> int {
+            oci::Spec spec = core::default_spec();
+            if (opts->rootless) core::make_rootless(spec, ::geteuid(), ::getegid());
+            core::write_new_config(opts->bundle, spec);
+            return 0;
+        };
     });
 }
 

@@ -1,4 +1,4 @@
-// Helpers shared by the oci unit tests.
+// Helpers shared by the oci and core unit tests.
 #pragma once
 
 #include <unistd.h>
@@ -17,7 +17,9 @@ namespace oci_test {
 
 namespace fs = std::filesystem;
 
+#ifdef RT_OCI_TEST_DATA
 inline const fs::path kData = RT_OCI_TEST_DATA;
+#endif
 
 inline std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
