@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# rt-net.sh CASE: rt's own networks (`rt run|create --net`, `rt info`, delete's CNI DEL),
+# with the CNI plugins under test (CNI_BIN_DIR, CNI_BRIDGE, CNI_IPAM).
+# CASE: attach | failures | all
+#   attach    two containers on one network (one by --net with ip= and mac=, one by the
+#             org.rt.networks annotation), `rt info` text and JSON, ping across the bridge,
+#             create/start keeps the network, delete (running, and after the process
+#             exited by itself) releases veths and leases
+#   failures  an unknown network, a taken address, an out-of-range address, a missing
+#             plugin and a config without its own network namespace each fail create with a
+#             clear message and leave no container, veth, lease or state behind
+source "$(dirname "$0")/lib.sh"
+
+setup() {
+  require_cmds jq
+  alloc_net
+  make_cni_bin_dir
+  NET=rteng-$UNIQ
+  write_conflist "$WORK/cni-conf/$NET.conflist" "$NET"
+  make_rootfs "$WORK/bundle"
+  # a config of our own (rt spec's default, made suitable): no terminal, ping allowed
+  # without CAP_NET_RAW, cgroups under the run's parent
+  mkdir -p "$WORK/c"
+  cat >"$WORK/config.base.json" <<EOF
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": {"uid": 0, "gid": 0},
+    "args": ["/bin/sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"],
+    "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
+    "cwd": "/",
+    "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]},
+    "noNewPrivileges": true
+  },
+  "root": {"path": "$ROOTFS", "readonly": true},
+  "hostname": "rt-net",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}
+  ],
+  "linux": {
+    "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}],
+    "sysctl": {"net.ipv4.ping_group_range": "0 2147483647"}
+  }
+}
+EOF
+  RT=("$RUNTIME" --root "$RUNTIME_ROOT")
+  NETOPTS=(--cni-conf-dir "$WORK/cni-conf" --cni-bin-dir "$CNI_DIR")
+  ID=rteng-$UNIQ
+  defer_late cleanup_cgroups
+  defer rt_cleanup
+}
+
+rt_cleanup() {
+  local id
+  for id in $("$RUNTIME" --root "$RUNTIME_ROOT" list -q 2>/dev/null); do
+    timeout 30 "$RUNTIME" --root "$RUNTIME_ROOT" delete --force "$id"
+  done
+}
+
+# bundle NAME [jq filter]: a bundle dir whose config.json is the base one, filtered.
+bundle() {
+  mkdir -p "$WORK/c/$1"
+  jq --arg parent "/$CGROUP_PARENT/$1" ".linux.cgroupsPath = \$parent | ${2:-.}" \
+    "$WORK/config.base.json" >"$WORK/c/$1/config.json"
+  echo "$WORK/c/$1"
+}
+
+info_json() { must "${RT[@]}" info --format json "$1"; }
+
+expect_nothing_left() {
+  [ -z "$(bridge_ports)" ] || fail "veths left on $NET_BRIDGE: $(bridge_ports)"
+  [ -z "$(reserved_leases)" ] || fail "leases left: $(reserved_leases)"
+  run "${RT[@]}" list -q
+  [ -z "$OUT" ] || fail "containers left: $OUT"
+  [ -z "$(ls -A "$RUNTIME_ROOT" 2>/dev/null)" ] || fail "state left in $RUNTIME_ROOT: $(ls -A "$RUNTIME_ROOT")"
+}
+
+case_attach() {
+  local a b
+  a=$(bundle a)
+  b=$(bundle b ".annotations[\"org.rt.networks\"] = \"$NET:ip=10.230.$NET_IDX.40\"")
+  say "rt run -d --net $NET:ip=..,mac=.. and a second container by annotation"
+  must "${RT[@]}" run -d --bundle "$a" "${NETOPTS[@]}" --net "$NET:ip=10.230.$NET_IDX.30,ip=fd00:230:$NET_IDX::30,mac=02:00:0a:e6:00:1e" "$ID-a"
+  must "${RT[@]}" create --bundle "$b" "${NETOPTS[@]}" "$ID-b"
+  must "${RT[@]}" start "$ID-b"
+
+  say "rt info: status, pid, the network's interface, host veth, bridge, addresses"
+  info_json "$ID-a"
+  local j=$OUT
+  [ "$(jq -r .status <<<"$j")" = running ] || fail "info: status $(jq -r .status <<<"$j")"
+  [ "$(jq -r .pid <<<"$j")" -gt 0 ] || fail "info: no pid"
+  [ "$(jq -r '.networks | length' <<<"$j")" = 1 ] || fail "info: expected 1 network: $j"
+  [ "$(jq -r '.networks[0].name' <<<"$j")" = "$NET" ] || fail "info: network name"
+  [ "$(jq -r '.networks[0].interface' <<<"$j")" = eth0 ] || fail "info: interface"
+  [ "$(jq -r '.networks[0].mac' <<<"$j")" = 02:00:0a:e6:00:1e ] || fail "info: mac $(jq -r '.networks[0].mac' <<<"$j")"
+  [ "$(jq -r '.networks[0].bridge' <<<"$j")" = "$NET_BRIDGE" ] || fail "info: bridge"
+  local veth
+  veth=$(jq -r '.networks[0].hostInterface' <<<"$j")
+  [[ " $(bridge_ports) " == *" $veth "* ]] || fail "info: host veth '$veth' is not on $NET_BRIDGE ($(bridge_ports))"
+  jq -e --arg a "10.230.$NET_IDX.30/24" --arg g "$NET_V4_GW" '.networks[0].addresses | any(.address == $a and .gateway == $g)' <<<"$j" >/dev/null ||
+    fail "info: IPv4 10.230.$NET_IDX.30/24 with gateway missing: $j"
+  jq -e --arg a "fd00:230:$NET_IDX::30/64" '.networks[0].addresses | any(.address == $a)' <<<"$j" >/dev/null ||
+    fail "info: IPv6 fd00:230:$NET_IDX::30/64 missing"
+  must "${RT[@]}" info "$ID-a"
+  [[ "$OUT" == *"Bridge:"*"$NET_BRIDGE"* && "$OUT" == *"10.230.$NET_IDX.30/24"* ]] || fail "info text: $OUT"
+
+  say "inside: eth0 has the addresses and MAC; a pings b across the bridge"
+  must "${RT[@]}" exec "$ID-a" ip -o addr show dev eth0
+  expect_out_has "10.230.$NET_IDX.30/24"
+  must "${RT[@]}" exec "$ID-a" cat /sys/class/net/eth0/address
+  expect_out 02:00:0a:e6:00:1e
+  must "${RT[@]}" exec "$ID-a" ping -c 1 -W 5 "10.230.$NET_IDX.40"
+  expect_out_has "ttl=64"
+  must "${RT[@]}" exec "$ID-b" ping -6 -c 1 -W 5 "fd00:230:$NET_IDX::30"
+
+  say "delete of a running container: DEL releases veth and leases"
+  must "${RT[@]}" delete --force "$ID-a"
+  ip link show "$veth" >/dev/null 2>&1 && fail "host veth $veth left after delete"
+  [[ "$(reserved_leases)" != *"10.230.$NET_IDX.30"* ]] || fail "lease 10.230.$NET_IDX.30 left after delete"
+
+  say "delete after the process exited by itself (netns gone): leases still released"
+  must "${RT[@]}" kill "$ID-b" KILL
+  local i
+  for i in $(seq 1 50); do
+    run "${RT[@]}" state "$ID-b"
+    [ "$(jq -r .status <<<"$OUT" 2>/dev/null)" = stopped ] && break
+    sleep 0.1
+  done
+  must "${RT[@]}" delete "$ID-b"
+  # the kernel dismantles a dead netns (and its veth pair) asynchronously
+  for i in $(seq 1 100); do [ -z "$(bridge_ports)" ] && break; sleep 0.05; done
+  expect_nothing_left
+}
+
+case_failures() {
+  local b
+  b=$(bundle f)
+  say "an unknown network"
+  expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net no-such-net "$ID-f"
+  [[ "$ERR" == *'network "no-such-net"'* ]] || fail "unclear error: $ERR"
+  expect_nothing_left
+
+  say "a taken address"
+  must "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET:ip=10.230.$NET_IDX.50" "$ID-t"
+  expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET:ip=10.230.$NET_IDX.50" "$ID-f"
+  [[ "$ERR" == *"network $NET"* && "$ERR" == *"10.230.$NET_IDX.50"* ]] || fail "unclear error: $ERR"
+  [ "$(wc -w <<<"$(bridge_ports)")" = 1 ] || fail "the failed create left a veth: $(bridge_ports)"
+  run "${RT[@]}" state "$ID-f"
+  ((RC != 0)) || fail "the failed container exists"
+  must "${RT[@]}" delete --force "$ID-t"
+  expect_nothing_left
+
+  say "an out-of-range address"
+  expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET:ip=10.231.$NET_IDX.5" "$ID-f"
+  [[ "$ERR" == *"network $NET"* ]] || fail "unclear error: $ERR"
+  expect_nothing_left
+
+  say "a second network whose plugin is missing: the first is undone"
+  cat >"$WORK/cni-conf/broken.conflist" <<EOF
+{"cniVersion": "1.0.0", "name": "broken-$UNIQ", "plugins": [{"type": "no-such-plugin"}]}
+EOF
+  expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET" --net "broken-$UNIQ" "$ID-f"
+  [[ "$ERR" == *'CNI plugin "no-such-plugin" not found'* ]] || fail "unclear error: $ERR"
+  expect_nothing_left
+
+  say "a bad --net spec"
+  expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET:ip=300.1.1.1" "$ID-f"
+  [[ "$ERR" == *"ip=300.1.1.1"* ]] || fail "unclear error: $ERR"
+
+  say "a config without its own network namespace"
+  b=$(bundle h '.linux.namespaces |= map(select(.type != "network")) | del(.linux.sysctl)')
+  expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET" "$ID-f"
+  [[ "$ERR" == *'no "network" entry'* ]] || fail "unclear error: $ERR"
+  expect_nothing_left
+}
+
+begin
+setup
+case "$CASE" in
+  attach | failures) "case_$CASE" ;;
+  all) for c in attach failures; do "case_$c"; done ;;
+  *) fail "unknown case '$CASE' (attach | failures | all)" ;;
+esac
