@@ -1,6 +1,7 @@
 #include "security/features.hpp"
 
 #include "security/capabilities.hpp"
+#include "security/scheduling.hpp"
 #include "security/seccomp_names.hpp"
 
 namespace rt::security {
@@ -29,6 +30,8 @@ void fill_security_features(oci::Features::Linux& linux) {
 
     linux.apparmor = true;
     linux.selinux = true;
+    linux.memoryPolicy =
+        oci::Features::Linux::MemoryPolicy{memory_policy_mode_names(), memory_policy_flag_names()};
 }
 
 }  // namespace rt::security

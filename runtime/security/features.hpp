@@ -9,7 +9,7 @@ namespace rt::security {
 // Sets linux.capabilities (names known to the running kernel), linux.seccomp (actions the
 // kernel implements, all operators, the architectures libseccomp supports, known and
 // supported flags), and linux.apparmor / linux.selinux (rt can apply both; whether the host
-// enables them is checked at create).
+// enables them is checked at create), and linux.memoryPolicy (modes and flags rt knows).
 void fill_security_features(oci::Features::Linux& linux);
 
 }  // namespace rt::security

@@ -252,4 +252,16 @@ StepResult apply_memory_policy(const MemoryPolicyPlan& plan) noexcept {
     return step_ok();
 }
 
+std::vector<std::string> memory_policy_mode_names() {
+    std::vector<std::string> out;
+    for (const auto& entry : kMemModes) out.emplace_back(entry.name);
+    return out;
+}
+
+std::vector<std::string> memory_policy_flag_names() {
+    std::vector<std::string> out;
+    for (const auto& entry : kMemFlags) out.emplace_back(entry.name);
+    return out;
+}
+
 }  // namespace rt::security

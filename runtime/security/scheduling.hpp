@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -56,5 +57,8 @@ struct MemoryPolicyPlan {
 MemoryPolicyPlan plan_memory_policy(const oci::MemoryPolicy& config,
                                     std::string_view pointer = "/linux/memoryPolicy");
 StepResult apply_memory_policy(const MemoryPolicyPlan& plan) noexcept;
+// The MPOL_* modes and MPOL_F_* flags rt recognizes (for `rt features`).
+std::vector<std::string> memory_policy_mode_names();
+std::vector<std::string> memory_policy_flag_names();
 
 }  // namespace rt::security

@@ -54,7 +54,7 @@ uint32_t action_value(const std::string& name, const std::optional<uint32_t>& er
     return seccomp_action_value(*action, static_cast<uint16_t>(errno_ret.value_or(EPERM)));
 }
 
-void add_architectures(void* ctx, const oci::Seccomp& config) {
+void add_architectures(void* ctx, const oci::Seccomp& config, std::vector<std::string>& warnings) {
     for (size_t i = 0; i < config.architectures.size(); ++i) {
         const std::string pointer = std::string(kBase) + "/architectures/" + std::to_string(i);
         const std::string& name = config.architectures[i];
@@ -63,6 +63,15 @@ void add_architectures(void* ctx, const oci::Seccomp& config) {
         if (*token == 0)
             fail(pointer, name + " is not supported by the libseccomp rt is built with");
         int rc = seccomp_arch_add(ctx, *token);
+        if (rc == -EDOM) {
+            // libseccomp cannot mix byte orders in one filter; a process of the other byte
+            // order cannot run on this kernel anyway, so there is nothing to filter.
+            std::string warning =
+                pointer + ": " + name + " has another byte order than this machine, skipped";
+            base::log_warning("seccomp: " + warning);
+            warnings.push_back(std::move(warning));
+            continue;
+        }
         if (rc < 0 && rc != -EEXIST) throw Error(pointer + ": seccomp_arch_add " + name, -rc);
     }
 }
@@ -149,7 +158,7 @@ CompiledSeccomp compile_seccomp(const oci::Seccomp& config) {
     // default has ~350 names), instead of a linear scan.
     seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
-    add_architectures(ctx.get(), config);
+    add_architectures(ctx.get(), config, out.warnings);
     out.flags = parse_flags(config);
 
     const int write_nr = seccomp_syscall_resolve_name("write");

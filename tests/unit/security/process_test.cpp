@@ -2,6 +2,8 @@
 #include <linux/capability.h>
 #include <sys/personality.h>
 
+#include <algorithm>
+
 #include <boost/test/unit_test.hpp>
 
 #include "rt/error.hpp"
@@ -274,6 +276,43 @@ BOOST_AUTO_TEST_CASE(prepare_without_linux_section) {
     BOOST_TEST(!sec.seccomp.has_value());
     BOOST_TEST(sec.held_for_seccomp == 0u);
     BOOST_TEST(sec.capabilities.bounding == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+#include "security/features.hpp"
+
+BOOST_AUTO_TEST_SUITE(features)
+
+BOOST_AUTO_TEST_CASE(security_features_list_what_rt_and_this_host_support) {
+    oci::Features::Linux linux;
+    fill_security_features(linux);
+    auto has = [](const std::vector<std::string>& v, const char* s) {
+        return std::find(v.begin(), v.end(), s) != v.end();
+    };
+    BOOST_TEST(has(linux.capabilities, "CAP_SYS_ADMIN"));
+    BOOST_TEST(linux.capabilities.size() ==
+               static_cast<size_t>(std::min(kernel_last_capability(), 40) + 1));
+    BOOST_TEST(linux.seccomp.enabled.value_or(false));
+    BOOST_TEST(linux.seccomp.actions.size() == 9u);  // this kernel has every action
+    BOOST_TEST(has(linux.seccomp.actions, "SCMP_ACT_NOTIFY"));
+    BOOST_TEST(linux.seccomp.operators.size() == 7u);
+    BOOST_TEST(has(linux.seccomp.archs, "SCMP_ARCH_X86_64"));
+    BOOST_TEST(has(linux.seccomp.archs, "SCMP_ARCH_AARCH64"));
+    // Every listed architecture really compiles.
+    for (const auto& arch : linux.seccomp.archs) {
+        oci::Seccomp s;
+        s.defaultAction = "SCMP_ACT_ALLOW";
+        s.architectures = {arch};
+        BOOST_CHECK_NO_THROW(compile_seccomp(s));
+    }
+    BOOST_TEST(linux.seccomp.knownFlags.size() == 4u);
+    BOOST_TEST(has(linux.seccomp.supportedFlags, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
+    BOOST_TEST(linux.apparmor.value_or(false));
+    BOOST_TEST(linux.selinux.value_or(false));
+    BOOST_TEST_REQUIRE(linux.memoryPolicy.has_value());
+    BOOST_TEST(linux.memoryPolicy->modes.size() == 7u);
+    BOOST_TEST(has(linux.memoryPolicy->flags, "MPOL_F_STATIC_NODES"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -306,6 +306,18 @@ BOOST_AUTO_TEST_CASE(architectures_are_added_and_others_are_killed) {
                SECCOMP_RET_KILL_THREAD);
 }
 
+BOOST_AUTO_TEST_CASE(architectures_of_the_other_byte_order_are_skipped_with_a_warning) {
+    auto config = profile("SCMP_ACT_ALLOW", {rule({"getcwd"}, "SCMP_ACT_ERRNO", 11)});
+    config.architectures = {"SCMP_ARCH_X86", "SCMP_ARCH_S390X", "SCMP_ARCH_PPC64"};
+    auto f = compile_seccomp(config);
+    BOOST_TEST_REQUIRE(f.warnings.size() == 2u);
+    BOOST_TEST(f.warnings[0] ==
+               "/linux/seccomp/architectures/1: SCMP_ARCH_S390X has another byte "
+               "order than this machine, skipped");
+    BOOST_TEST(run_bpf(f.program, syscall_data(183, {}, AUDIT_ARCH_I386)) ==
+               (SECCOMP_RET_ERRNO | 11));
+}
+
 BOOST_AUTO_TEST_CASE(flags_are_passed_to_seccomp) {
     auto config = profile("SCMP_ACT_ALLOW");
     config.flags = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
