@@ -122,14 +122,13 @@ std::string Delegate::wait() {
     json::Document doc;
     doc.Parse(out.data(), out.size());
     if (!doc.HasParseError() && doc.IsObject()) {
-        auto code = doc.FindMember("code");
-        auto msg = doc.FindMember("msg");
-        if (code != doc.MemberEnd() && code->value.IsInt() && msg != doc.MemberEnd() &&
-            msg->value.IsString()) {
+        const json::Value* code = json::find(doc, "code");
+        const json::Value* msg = json::find(doc, "msg");
+        if (code && code->IsInt() && msg && msg->IsString()) {
             std::string details;
-            auto d = doc.FindMember("details");
-            if (d != doc.MemberEnd() && d->value.IsString()) details = d->value.GetString();
-            throw CniError(code->value.GetInt(), who + ": " + msg->value.GetString(), details);
+            const json::Value* d = json::find(doc, "details");
+            if (d && d->IsString()) details = d->GetString();
+            throw CniError(code->GetInt(), who + ": " + msg->GetString(), details);
         }
     }
     std::string why = WIFEXITED(status)

@@ -33,9 +33,12 @@ std::string path_index(std::string_view path, std::size_t index) {
 
 const Value* find(const Value& obj, std::string_view key) {
     if (!obj.IsObject()) return nullptr;
-    auto it = obj.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
-    if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
-    return &it->value;
+    // HasMember/operator[] rather than FindMember: comparing RapidJSON's member
+    // iterators in our code is ambiguous in C++20 (clang -Wambiguous-reversed-operator).
+    Value name(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size())));
+    if (!obj.HasMember(name)) return nullptr;
+    const Value& v = obj[name];
+    return v.IsNull() ? nullptr : &v;
 }
 
 namespace {

@@ -91,9 +91,9 @@ std::string requested_version(std::string_view stdin_data) {
     json::Document d;
     d.Parse(stdin_data.data(), stdin_data.size());
     if (!d.HasParseError() && d.IsObject()) {
-        auto it = d.FindMember("cniVersion");
-        if (it != d.MemberEnd() && it->value.IsString()) {
-            std::string v(it->value.GetString(), it->value.GetStringLength());
+        const json::Value* it = json::find(d, "cniVersion");
+        if (it && it->IsString()) {
+            std::string v(it->GetString(), it->GetStringLength());
             try {
                 compare_versions(v, "0.0.0");
                 return v;

@@ -89,6 +89,20 @@ BOOST_AUTO_TEST_CASE(ipv6_only_and_dual_stack) {
     BOOST_TEST(ping(a, y.ip(6)));
 }
 
+BOOST_AUTO_TEST_CASE(ipv6_disabled_in_the_container) {
+    TestNet net;
+    Netns a;
+    // New interfaces of this namespace start with IPv6 disabled: rt-bridge enables it on
+    // the container interface (and lo) when it has an IPv6 address to add.
+    BOOST_REQUIRE(
+        a.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1") ==
+        0);
+    Attachment x(net, a, net.conf("1.1.0", R"(,"isGateway":true)"), "v6off");
+    BOOST_REQUIRE_MESSAGE(x.ok(), x.add().dump());
+    BOOST_TEST(has_addr(a.path(), "eth0", x.ip(6) + "/64"));
+    BOOST_TEST(ping(a, net.ip6(1)));
+}
+
 BOOST_AUTO_TEST_CASE(default_gateway_and_forwarding) {
     TestNet net;
     Netns a;
