@@ -25,5 +25,8 @@ using Action = std::function<int()>;
 void register_spec(CLI::App& app, const GlobalOptions& global, Action& action);
 void register_features(CLI::App& app, const GlobalOptions& global, Action& action);
 void register_validate(CLI::App& app, const GlobalOptions& global, Action& action);
+// create, start, run, state, kill, delete, list (lifecycle.cpp)
+void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& action);
+void register_exec(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace rt::cli

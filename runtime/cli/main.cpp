@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
     cli::register_spec(app, global, action);
     cli::register_features(app, global, action);
     cli::register_validate(app, global, action);
+    cli::register_lifecycle(app, global, action);
+    cli::register_exec(app, global, action);
 
     try {
         app.parse(argc, argv);

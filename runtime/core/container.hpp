@@ -1,0 +1,87 @@
+// The lifecycle operations behind the CLI verbs (runtime.md "Operations" + runc's extras).
+// Each verb of runtime/cli calls exactly one of these.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/state_store.hpp"
+#include "rt/oci/state.hpp"
+
+namespace rt::core {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle = ".";
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+    int listen_fds = 0;  // LISTEN_FDS from rt's environment: preserved, and told to the process
+};
+
+struct RunOptions {
+    CreateOptions create;
+    bool detach = false;
+    bool keep = false;
+};
+
+struct ExecOptions {
+    std::string id;
+    std::string process_file;       // --process FILE (JSON process object)
+    std::vector<std::string> args;  // command after the id
+    bool tty = false;
+    bool detach = false;
+    std::string pid_file;
+    std::string console_socket;
+    std::string cwd;
+    std::vector<std::string> env;  // K=V, added/overriding
+    std::string user;              // UID[:GID]
+    std::vector<uint32_t> additional_gids;
+    int preserve_fds = 0;
+    bool ignore_paused = false;
+    // security (issue 5): --cap, --no-new-privs, --apparmor, --process-label land here.
+    std::vector<std::string> caps;
+    bool no_new_privs = false;
+    std::string apparmor;
+    std::string process_label;
+};
+
+struct ContainerInfo {
+    ContainerRecord record;
+    oci::Status status = oci::Status::Stopped;
+};
+
+// Status from reality: the init's pid alive with the recorded start time, exec.sock present
+// while it waits for start. (cgroup, issue 4: a frozen cgroup makes it "paused".)
+oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record);
+
+class Runtime {
+public:
+    explicit Runtime(std::string root) : store_(std::move(root)) {}
+
+    // create: exit code 0 or throws. The init is left waiting for start.
+    void create(const CreateOptions& options);
+    void start(const std::string& id);
+    // Foreground: the container's exit code (128+N when killed by signal N).
+    int run(const RunOptions& options);
+    void kill(const std::string& id, int signal, bool all);
+    void remove(const std::string& id, bool force);
+    oci::State state(const std::string& id);
+    std::vector<ContainerInfo> list();
+    int exec(const ExecOptions& options);
+
+    StateStore& store() { return store_; }
+
+private:
+    struct Created;
+    Created create_container(const CreateOptions& options, bool foreground_terminal);
+    void start_container(ContainerDir& dir, const ContainerRecord& record);
+    void destroy(ContainerDir& dir, const ContainerRecord& record, bool run_poststop);
+
+    StateStore store_;
+};
+
+}  // namespace rt::core

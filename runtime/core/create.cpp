@@ -1,0 +1,288 @@
+// `rt create`, top-down. Read this function first: every resource acquired registers its undo
+// on `rollback`, so any failure (thrown rt::Error) leaves no state dir, process, mount or
+// cgroup behind. The child side of each step is in linux/init.cpp (kInitSteps).
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/fs.hpp"
+#include "base/log.hpp"
+#include "base/process.hpp"
+#include "base/rollback.hpp"
+#include "core/container.hpp"
+#include "core/created.hpp"
+#include "linux/hooks.hpp"
+#include "linux/init.hpp"
+#include "linux/launcher.hpp"
+#include "linux/namespaces.hpp"
+#include "linux/sync.hpp"
+#include "linux/terminal.hpp"
+#include "rt/error.hpp"
+#include "rt/oci/parse.hpp"
+#include "rt/oci/validate.hpp"
+
+namespace rt::core {
+namespace {
+
+std::string rfc3339_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm utc{};
+    gmtime_r(&ts.tv_sec, &utc);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    return buf;
+}
+
+std::string owner_name() {
+    uid_t uid = ::getuid();
+    if (uid == 0) return "root";
+    if (passwd* pw = ::getpwuid(uid)) return pw->pw_name;
+    return std::to_string(uid);
+}
+
+// config.json: parse + validate, with the checks only a Linux runtime makes.
+oci::Spec load_spec(const std::string& bundle, std::string& text) {
+    try {
+        text = base::read_file(bundle + "/config.json");
+    } catch (Error& e) {
+        throw e.context("bundle " + bundle);
+    }
+    oci::Spec spec = oci::parse_config(text, "config.json");
+    oci::validate_config(spec, "config.json");
+    if (!spec.process)
+        throw Error("config.json: /process: required to create a container",
+                    ErrorKind::InvalidArgument);
+    if (!spec.root || spec.root->path.empty())
+        throw Error("config.json: /root/path: required", ErrorKind::InvalidArgument);
+    if (!spec.linux)
+        throw Error("config.json: /linux: required on Linux", ErrorKind::InvalidArgument);
+    return spec;
+}
+
+// Everything the child needs, computed and validated before anything is created.
+linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
+                                const std::string& bundle, const linux::NamespacePlan& ns) {
+    linux::InitPlan plan;
+    plan.spec = &spec;
+    plan.id = o.id;
+    plan.bundle = bundle;
+    const std::string& root = spec.root->path;
+    plan.rootfs = base::absolute_path(root[0] == '/' ? root : bundle + "/" + root);
+    struct stat st {};
+    if (::stat(plan.rootfs.c_str(), &st) != 0)
+        throw Error("config.json: /root/path: " + plan.rootfs, errno);
+    if (!S_ISDIR(st.st_mode))
+        throw Error("config.json: /root/path: " + plan.rootfs + " is not a directory",
+                    ErrorKind::InvalidArgument);
+    plan.namespaces = &ns;
+    if (!ns.has(CLONE_NEWNS))
+        throw Error("config.json: /linux/namespaces: a mount namespace is required",
+                    ErrorKind::InvalidArgument);
+    if (ns.new_flags & CLONE_NEWUSER) {
+        if (spec.linux->uidMappings.empty() || spec.linux->gidMappings.empty())
+            throw Error("config.json: /linux/uidMappings: a new user namespace needs uid and "
+                        "gid mappings",
+                        ErrorKind::InvalidArgument);
+    }
+    const auto& prop = spec.linux->rootfsPropagation;
+    if (prop && !prop->empty()) {
+        plan.rootfs_propagation = linux::propagation_flags(*prop);
+        if (!plan.rootfs_propagation)
+            throw Error("config.json: /linux/rootfsPropagation: unknown value \"" + *prop + "\"",
+                        ErrorKind::InvalidArgument);
+    }
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        linux::MountPlan mp;
+        mp.index = i;
+        mp.destination = m.destination;
+        mp.type = m.type.value_or("");
+        mp.options = linux::parse_mount_options(m.options);
+        if (mp.type == "bind") mp.options.bind = true;
+        if (mp.options.idmap || !m.uidMappings.empty())
+            throw Error("config.json: /mounts/" + std::to_string(i) +
+                            ": idmapped mounts are not supported yet",
+                        ErrorKind::Unsupported);
+        std::string source = m.source.value_or("");
+        // Relative bind sources are relative to the bundle (runc runs in the bundle dir).
+        if (mp.options.bind && !source.empty() && source[0] != '/')
+            source = bundle + "/" + source;
+        mp.source = source;
+        if (mp.options.bind && mp.source.empty())
+            throw Error("config.json: /mounts/" + std::to_string(i) +
+                            "/source: required for a bind mount",
+                        ErrorKind::InvalidArgument);
+        if (!mp.options.bind && mp.type.empty())
+            throw Error("config.json: /mounts/" + std::to_string(i) + "/type: required",
+                        ErrorKind::InvalidArgument);
+        if (mp.destination == "/dev" && mp.options.bind) plan.default_devices = false;
+        plan.mounts.push_back(std::move(mp));
+    }
+    if (spec.hooks) plan.parent_hooks = !spec.hooks->prestart.empty() || !spec.hooks->createRuntime.empty();
+    plan.no_pivot = o.no_pivot;
+    plan.no_new_keyring = o.no_new_keyring;
+    plan.process = linux::build_process_plan(*spec.process, "config.json: /process");
+    if (plan.process.umask < 0) plan.process.umask = 022;  // runc's default
+    plan.process.preserve_fds = o.preserve_fds + o.listen_fds;
+    if (o.listen_fds > 0) {
+        // As runc: the container's process is told about socket-activation fds (it is pid 1
+        // when it has its own pid namespace).
+        plan.process.env.push_back("LISTEN_FDS=" + std::to_string(o.listen_fds));
+        plan.process.env.push_back("LISTEN_PID=1");
+    }
+    return plan;
+}
+
+// The socket `rt start` connects to; bound at <state dir>/exec.sock through the dir fd (no
+// sun_path length limit on long --root paths).
+base::UniqueFd listen_exec_socket(const ContainerDir& dir) {
+    int sock = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) throw Error("socket", errno);
+    base::UniqueFd guard(sock);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/exec.sock", dir.fd());
+    if (::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        throw Error("bind " + dir.path() + "/exec.sock", errno);
+    if (::listen(sock, 4) != 0) throw Error("listen exec.sock", errno);
+    return guard;
+}
+
+std::string make_state(const ContainerRecord& r, oci::Status status) {
+    oci::State st;
+    st.id = r.id;
+    st.status = status;
+    st.pid = r.pid;
+    st.bundle = r.bundle;
+    st.annotations = r.annotations;
+    return oci::serialize_state(st);
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+    base::write_file_atomic(base::absolute_path(path), std::to_string(pid), 0644);
+}
+
+}  // namespace
+
+Runtime::Created Runtime::create_container(const CreateOptions& o, bool foreground_terminal) {
+    // ---- 1. config: load + validate, and every plan the child needs (no side effects yet)
+    validate_container_id(o.id);
+    std::string bundle = base::absolute_path(o.bundle);
+    Created out;
+    out.spec = std::make_unique<oci::Spec>(load_spec(bundle, out.config_text));
+    const oci::Spec& spec = *out.spec;
+    if (spec.process->terminal && o.console_socket.empty() && !foreground_terminal)
+        throw Error("config.json: /process/terminal: a terminal needs --console-socket when rt "
+                    "does not stay in the foreground",
+                    ErrorKind::InvalidArgument);
+    out.namespaces = std::make_unique<linux::NamespacePlan>(
+        linux::plan_namespaces(spec.linux->namespaces));
+    out.plan = std::make_unique<linux::InitPlan>(build_init_plan(spec, o, bundle, *out.namespaces));
+    linux::InitPlan& plan = *out.plan;
+
+    // Declared before the rollback: its undo (kill + reap) must outlive nothing it uses.
+    linux::SpawnedProcess child;
+    base::Rollback rollback;
+
+    // ---- 2. state dir: reserved atomically (a duplicate id touches nothing), locked
+    ContainerDir dir = store_.reserve(o.id);
+    rollback.add("state dir " + dir.path(), [this, id = o.id] { store_.remove(id); });
+    dir.lock();
+    base::write_file_atomic_at(dir.fd(), "config.json", out.config_text, 0600);
+    base::UniqueFd exec_sock = listen_exec_socket(dir);
+    plan.start_fd = exec_sock.get();
+    plan.close_fds.push_back(dir.fd());  // the child must not hold the lock
+
+    // ---- 3. console socket (the pty master goes there from inside the container)
+    base::UniqueFd console;
+    if (spec.process->terminal) {
+        if (!o.console_socket.empty()) {
+            console = linux::connect_unix(o.console_socket);
+        } else {
+            int pair[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+                throw Error("socketpair", errno);
+            out.console_receiver.reset(pair[0]);
+            console.reset(pair[1]);
+            plan.close_fds.push_back(pair[0]);
+        }
+        plan.process.console_socket_fd = console.get();
+    }
+
+    // ---- 4. cgroup: create (issue 4 plugs in here: Manager::create(spec, id), register
+    //         rollback.add("cgroup", destroy), and pass a cgroup v2 dir fd as
+    //         SpawnOptions::cgroup_fd to use CLONE_INTO_CGROUP)
+    linux::SpawnOptions spawn_options;
+
+    // ---- 5. clone the init: it waits for Go
+    child = linux::spawn_init(plan, spec, spawn_options);
+    console.reset();
+    exec_sock.reset();
+    rollback.add("container process", [&child] {
+        if (child.pidfd) base::pidfd_signal(child.pidfd.get(), SIGKILL);
+        while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    });
+
+    // ---- 6. parent steps while the child waits: id maps, oom_score_adj, cgroup join
+    if (plan.new_userns)
+        linux::write_id_maps(child.pid, spec.linux->uidMappings, spec.linux->gidMappings);
+    if (spec.process->oomScoreAdj) {
+        try {
+            base::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",
+                             std::to_string(*spec.process->oomScoreAdj));
+        } catch (Error& e) {
+            throw e.context("config.json: /process/oomScoreAdj");
+        }
+    }
+    // cgroup: join (issue 4 plugs in here: Manager::enter(child.pid) unless CLONE_INTO_CGROUP
+    // already did; then apply resources)
+
+    ContainerRecord record;
+    record.id = o.id;
+    record.bundle = bundle;
+    record.rootfs = plan.rootfs;
+    record.pid = child.pid;
+    if (auto st = base::proc_stat(child.pid)) record.start_time = st->start_time;
+    record.created = rfc3339_now();
+    record.owner = owner_name();
+    record.annotations = spec.annotations;
+    std::string creating = make_state(record, oci::Status::Creating);
+    std::string created = make_state(record, oci::Status::Created);
+    linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go, creating + '\0' + created);
+
+    // ---- 7. prestart + createRuntime hooks: after the mounts, before pivot_root
+    if (plan.parent_hooks) {
+        linux::sync_expect(child.sync.get(), linux::SyncType::RunHooks, "create");
+        linux::run_hooks(spec.hooks->prestart, "prestart", creating);
+        linux::run_hooks(spec.hooks->createRuntime, "createRuntime", creating);
+        linux::sync_send_or_throw(child.sync.get(), linux::SyncType::HooksDone);
+    }
+
+    // ---- 8. the init is ready and waits for start
+    linux::sync_expect(child.sync.get(), linux::SyncType::Ready, "create");
+    if (!o.pid_file.empty()) write_pid_file(o.pid_file, child.pid);
+    dir.write_record(record);
+
+    rollback.commit();
+    out.record = record;
+    out.pid = child.pid;
+    out.pidfd = std::move(child.pidfd);
+    return out;
+}
+
+void Runtime::create(const CreateOptions& options) { create_container(options, false); }
+
+}  // namespace rt::core

@@ -1,0 +1,172 @@
+// `rt exec`: a new process in a running container, set up by the same process steps as the
+// container's init (linux/process.cpp) after joining all of the init's namespaces.
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+#include "base/fs.hpp"
+#include "base/process.hpp"
+#include "base/rollback.hpp"
+#include "core/container.hpp"
+#include "core/foreground.hpp"
+#include "linux/sync.hpp"
+#include "linux/tenant.hpp"
+#include "linux/terminal.hpp"
+#include "rt/error.hpp"
+#include "rt/oci/parse.hpp"
+
+namespace rt::core {
+namespace {
+
+uint32_t parse_id(std::string_view text, const char* what) {
+    uint32_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || text.empty())
+        throw Error(std::string("--user: invalid ") + what + " \"" + std::string(text) + "\"",
+                    ErrorKind::InvalidArgument);
+    return v;
+}
+
+// The process to run: --process FILE as engines pass it, or the container's process with the
+// command line's changes (runc's behaviour).
+oci::Process exec_process(const ExecOptions& o, const oci::Spec& container) {
+    oci::Process p;
+    if (!o.process_file.empty()) {
+        std::string text = base::read_file(o.process_file);
+        // The process object is parsed by the config parser, wrapped in a minimal document.
+        oci::Spec wrapped = oci::parse_config(
+            "{\"ociVersion\":\"" + std::string(oci::kSpecVersion) + "\",\"process\":" + text + "}",
+            o.process_file);
+        if (!wrapped.process)
+            throw Error(o.process_file + ": not a process object", ErrorKind::InvalidArgument);
+        p = *wrapped.process;
+    } else {
+        if (o.args.empty())
+            throw Error("exec: a command is required (or --process FILE)",
+                        ErrorKind::InvalidArgument);
+        if (container.process) p = *container.process;
+        p.args = o.args;
+        p.terminal = o.tty;
+        p.consoleSize.reset();
+    }
+    if (!o.process_file.empty() && o.tty) p.terminal = true;
+    for (const auto& kv : o.env) {
+        auto eq = kv.find('=');
+        std::string key = kv.substr(0, eq);
+        bool replaced = false;
+        for (auto& e : p.env) {
+            if (e.compare(0, key.size() + 1, key + "=") == 0) {
+                e = kv;
+                replaced = true;
+            }
+        }
+        if (!replaced) p.env.push_back(kv);
+    }
+    if (!o.cwd.empty()) p.cwd = o.cwd;
+    if (!o.user.empty()) {
+        auto colon = o.user.find(':');
+        p.user.uid = parse_id(std::string_view(o.user).substr(0, colon), "uid");
+        p.user.gid = colon == std::string::npos
+                         ? 0
+                         : parse_id(std::string_view(o.user).substr(colon + 1), "gid");
+    }
+    if (!o.additional_gids.empty()) p.user.additionalGids = o.additional_gids;
+    if (o.no_new_privs) p.noNewPrivileges = true;
+    return p;
+}
+
+}  // namespace
+
+int Runtime::exec(const ExecOptions& o) {
+    ContainerDir dir = store_.open(o.id);
+    ContainerRecord record = dir.read_record();
+    oci::Status status = derive_status(dir, record);
+    if (status == oci::Status::Stopped)
+        throw Error("cannot exec in container \"" + o.id + "\": it is not running",
+                    ErrorKind::WrongState);
+    if (status == oci::Status::Paused && !o.ignore_paused)
+        throw Error("cannot exec in container \"" + o.id + "\": it is paused",
+                    ErrorKind::WrongState);
+    oci::Spec container = oci::parse_config(base::read_file_at(dir.fd(), "config.json"),
+                                            dir.path() + "/config.json");
+    oci::Process process = exec_process(o, container);
+    if (process.terminal && o.console_socket.empty() && o.detach)
+        throw Error("exec: a terminal needs --console-socket with --detach",
+                    ErrorKind::InvalidArgument);
+
+    linux::TenantPlan plan;
+    plan.process = linux::build_process_plan(process, o.process_file.empty() ? "exec" : o.process_file);
+    plan.process.preserve_fds = o.preserve_fds;
+    plan.process.new_session = process.terminal;
+
+    base::UniqueFd init_pidfd = base::open_pidfd(record.pid, record.start_time);
+    if (!init_pidfd)
+        throw Error("cannot exec in container \"" + o.id + "\": it is not running",
+                    ErrorKind::WrongState);
+    plan.init_pidfd = init_pidfd.get();
+    int differ = linux::differing_namespaces(record.pid);
+    int pid_time = differ & (CLONE_NEWPID | CLONE_NEWTIME);
+    plan.join_flags = differ & ~(CLONE_NEWPID | CLONE_NEWTIME);
+    plan.close_fds.push_back(dir.fd());
+
+    base::UniqueFd console, receiver;
+    if (process.terminal) {
+        if (!o.console_socket.empty()) {
+            console = linux::connect_unix(o.console_socket);
+        } else {
+            int pair[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+                throw Error("socketpair", errno);
+            receiver.reset(pair[0]);
+            console.reset(pair[1]);
+            plan.close_fds.push_back(pair[0]);
+        }
+        plan.process.console_socket_fd = console.get();
+    }
+
+    base::UniqueFd signal_fd;
+    if (!o.detach) signal_fd.reset(block_forwarded_signals());
+
+    linux::SpawnOptions spawn_options;  // cgroup (issue 4): CLONE_INTO_CGROUP of the container
+    linux::SpawnedProcess child;
+    base::Rollback rollback;
+    child = linux::spawn_tenant(plan, record.pid, pid_time, spawn_options);
+    console.reset();
+    rollback.add("exec process", [&child] {
+        if (child.pidfd) base::pidfd_signal(child.pidfd.get(), SIGKILL);
+        while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    });
+    // cgroup: join (issue 4 plugs in here: Manager::enter(child.pid) for the container's
+    // cgroup, unless CLONE_INTO_CGROUP did it)
+    linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go);
+    try {
+        linux::sync_expect(child.sync.get(), linux::SyncType::Ready, "exec");
+    } catch (Error& e) {
+        throw e.context("exec");
+    }
+    // After Ready only execve remains: its failure arrives as an Error message, success as EOF.
+    {
+        linux::SyncHeader h{};
+        std::vector<char> buf(linux::kSyncMaxPayload + 1);
+        long n = linux::sync_recv(child.sync.get(), h, buf.data(), buf.size());
+        if (n >= 0 && h.type == linux::SyncType::Error) {
+            h.step[sizeof h.step - 1] = '\0';
+            throw Error(std::string("exec: ") + buf.data(), h.err);
+        }
+    }
+    if (!o.pid_file.empty())
+        base::write_file_atomic(base::absolute_path(o.pid_file), std::to_string(child.pid));
+    rollback.commit();
+    if (o.detach) return 0;
+    base::UniqueFd master;
+    if (receiver) master = linux::recv_fd(receiver.get());
+    return wait_foreground(child.pid, child.pidfd.get(), signal_fd.get(), master.get());
+}
+
+}  // namespace rt::core

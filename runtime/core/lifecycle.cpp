@@ -1,0 +1,236 @@
+// start, run, kill, delete, state, list: the operations after create.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/fs.hpp"
+#include "base/log.hpp"
+#include "base/process.hpp"
+#include "core/container.hpp"
+#include "core/created.hpp"
+#include "core/foreground.hpp"
+#include "linux/hooks.hpp"
+#include "linux/terminal.hpp"
+#include "rt/error.hpp"
+#include "rt/oci/parse.hpp"
+
+namespace rt::core {
+namespace {
+
+std::string make_state(const ContainerRecord& r, oci::Status status) {
+    oci::State st;
+    st.id = r.id;
+    st.status = status;
+    if (status != oci::Status::Stopped) st.pid = r.pid;
+    st.bundle = r.bundle;
+    st.annotations = r.annotations;
+    return oci::serialize_state(st);
+}
+
+Error wrong_state(const std::string& what, const std::string& id, oci::Status status) {
+    return Error(what + " container \"" + id + "\": status is " + oci::to_string(status),
+                 ErrorKind::WrongState);
+}
+
+// The stored config (for poststop hooks). Missing or broken: no hooks, with a warning.
+std::optional<oci::Spec> stored_config(const ContainerDir& dir) {
+    try {
+        return oci::parse_config(base::read_file_at(dir.fd(), "config.json"),
+                                 dir.path() + "/config.json");
+    } catch (const Error& e) {
+        base::log_warning(std::string("read stored config: ") + e.what());
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
+oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record) {
+    if (!base::process_alive(record.pid, record.start_time)) return oci::Status::Stopped;
+    if (dir.has_exec_socket()) return oci::Status::Created;
+    // cgroup (issue 4): a frozen cgroup -> oci::Status::Paused.
+    return oci::Status::Running;
+}
+
+// ---------------------------------------------------------------- start
+
+void Runtime::start_container(ContainerDir& dir, const ContainerRecord& record) {
+    oci::Status status = derive_status(dir, record);
+    if (status != oci::Status::Created) throw wrong_state("cannot start", record.id, status);
+    base::UniqueFd conn = linux::connect_unix(dir.path() + "/exec.sock");
+    // From here on the container counts as started (runc removes exec.fifo the same way).
+    ::unlinkat(dir.fd(), "exec.sock", 0);
+    char go = 's';
+    if (::send(conn.get(), &go, 1, MSG_NOSIGNAL) != 1) throw Error("signal start", errno);
+    // EOF: execve succeeded (the connection is close-on-exec). Text: why it failed.
+    std::string failure;
+    char buf[1024];
+    for (;;) {
+        ssize_t n = ::read(conn.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        failure.append(buf, static_cast<size_t>(n));
+    }
+    if (!failure.empty()) throw Error(failure, ErrorKind::Generic);
+
+    auto spec = stored_config(dir);
+    if (spec && spec->hooks && !spec->hooks->poststart.empty()) {
+        // runtime.md: a failing poststart hook only logs a warning.
+        try {
+            linux::run_hooks(spec->hooks->poststart, "poststart",
+                             make_state(record, oci::Status::Running));
+        } catch (const Error& e) {
+            base::log_warning(e.what());
+        }
+    }
+}
+
+void Runtime::start(const std::string& id) {
+    ContainerDir dir = store_.open(id);
+    dir.lock();
+    try {
+        start_container(dir, dir.read_record());
+    } catch (Error& e) {
+        throw e.context("start");
+    }
+}
+
+// ---------------------------------------------------------------- kill
+
+void Runtime::kill(const std::string& id, int signal, bool all) {
+    ContainerDir dir = store_.open(id);
+    ContainerRecord record = dir.read_record();
+    // kill --all: cgroup (issue 4) signals every process of the cgroup. Without the cgroup
+    // manager, the init is signalled (in a new pid namespace, SIGKILL to it ends them all).
+    (void)all;
+    base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time);
+    if (!pidfd) throw Error("container \"" + id + "\" is not running", ErrorKind::WrongState);
+    base::pidfd_signal(pidfd.get(), signal);
+}
+
+// ---------------------------------------------------------------- delete
+
+void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run_poststop) {
+    if (base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time)) {
+        base::pidfd_signal(pidfd.get(), SIGKILL);
+        base::pidfd_wait_exit(pidfd.get(), -1);
+    }
+    // cgroup: destroy (issue 4 plugs in here: Manager::destroy(record.cgroup_path), which
+    // kills and waits for any process left in the cgroup).
+    if (run_poststop) {
+        auto spec = stored_config(dir);
+        if (spec && spec->hooks && !spec->hooks->poststop.empty()) {
+            try {
+                linux::run_hooks(spec->hooks->poststop, "poststop",
+                                 make_state(record, oci::Status::Stopped));
+            } catch (const Error& e) {
+                base::log_warning(e.what());  // runtime.md: poststop failures only warn
+            }
+        }
+    }
+    store_.remove(record.id);
+}
+
+void Runtime::remove(const std::string& id, bool force) {
+    ContainerDir dir = store_.open(id);
+    dir.lock();
+    if (!dir.has_record()) {
+        // Left half-created by a killed `rt create` (its init died with it: PDEATHSIG).
+        if (!force)
+            throw Error("container \"" + id + "\" has no state (a create was interrupted); "
+                        "use delete --force",
+                        ErrorKind::WrongState);
+        store_.remove(id);
+        return;
+    }
+    ContainerRecord record = dir.read_record();
+    oci::Status status = derive_status(dir, record);
+    // runc deletes a "created" container without --force (it was never started); running or
+    // paused ones need --force.
+    if ((status == oci::Status::Running || status == oci::Status::Paused) && !force)
+        throw Error("cannot delete container \"" + id + "\" that is not stopped: " +
+                        oci::to_string(status) + " (use --force)",
+                    ErrorKind::WrongState);
+    destroy(dir, record, true);
+}
+
+// ---------------------------------------------------------------- state, list
+
+oci::State Runtime::state(const std::string& id) {
+    ContainerDir dir = store_.open(id);
+    oci::State st;
+    st.id = id;
+    if (!dir.has_record()) {
+        st.status = oci::Status::Creating;
+        return st;
+    }
+    ContainerRecord record = dir.read_record();
+    st.status = derive_status(dir, record);
+    if (st.status != oci::Status::Stopped) st.pid = record.pid;
+    st.bundle = record.bundle;
+    st.annotations = record.annotations;
+    return st;
+}
+
+std::vector<ContainerInfo> Runtime::list() {
+    std::vector<ContainerInfo> out;
+    for (const auto& id : store_.ids()) {
+        try {
+            ContainerDir dir = store_.open(id);
+            ContainerInfo info;
+            if (!dir.has_record()) {
+                info.record.id = id;
+                info.status = oci::Status::Creating;
+            } else {
+                info.record = dir.read_record();
+                info.status = derive_status(dir, info.record);
+            }
+            out.push_back(std::move(info));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::NotFound) base::log_warning(e.what());
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------- run
+
+int Runtime::run(const RunOptions& o) {
+    if (o.detach) {
+        create_container(o.create, false);
+        ContainerDir dir = store_.open(o.create.id);
+        dir.lock();
+        ContainerRecord record = dir.read_record();
+        try {
+            start_container(dir, record);
+        } catch (Error& e) {
+            destroy(dir, record, true);
+            throw e.context("run");
+        }
+        return 0;
+    }
+    int signal_fd = block_forwarded_signals();
+    base::UniqueFd sfd(signal_fd);
+    Created created = create_container(o.create, true);
+    ContainerDir dir = store_.open(o.create.id);
+    base::UniqueFd master;
+    try {
+        if (created.console_receiver) master = linux::recv_fd(created.console_receiver.get());
+        start_container(dir, created.record);
+    } catch (Error& e) {
+        destroy(dir, created.record, true);
+        throw e.context("run");
+    }
+    int code = wait_foreground(created.pid, created.pidfd.get(), signal_fd, master.get());
+    if (!o.keep) {
+        dir.lock();
+        destroy(dir, created.record, true);
+    }
+    return code;
+}
+
+}  // namespace rt::core

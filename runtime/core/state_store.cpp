@@ -1,0 +1,178 @@
+#include "core/state_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "base/fs.hpp"
+#include "rt/error.hpp"
+
+namespace rt::core {
+
+void validate_container_id(const std::string& id) {
+    auto bad = [&](const std::string& why) {
+        return Error("invalid container id \"" + id + "\": " + why, ErrorKind::InvalidArgument);
+    };
+    if (id.empty()) throw Error("invalid container id: must not be empty", ErrorKind::InvalidArgument);
+    if (id.size() > 1024) throw bad("longer than 1024 bytes");
+    if (id == "." || id == "..") throw bad("must not be \".\" or \"..\"");
+    for (unsigned char c : id) {
+        if (c == '/') throw bad("must not contain '/'");
+        if (c < 0x20 || c == 0x7f) throw bad("must not contain control characters");
+    }
+}
+
+std::string serialize_record(const ContainerRecord& r) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("id");
+    w.String(r.id);
+    w.Key("bundle");
+    w.String(r.bundle);
+    w.Key("rootfs");
+    w.String(r.rootfs);
+    w.Key("pid");
+    w.Int(r.pid);
+    w.Key("startTime");
+    w.Uint64(r.start_time);
+    w.Key("created");
+    w.String(r.created);
+    w.Key("owner");
+    w.String(r.owner);
+    w.Key("annotations");
+    w.StartObject();
+    for (const auto& [k, v] : r.annotations) {
+        w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+        w.String(v);
+    }
+    w.EndObject();
+    w.Key("cgroupPath");
+    w.String(r.cgroup_path);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+ContainerRecord parse_record(const std::string& json, const std::string& origin) {
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());
+    if (d.HasParseError() || !d.IsObject())
+        throw Error(origin + ": not a valid state file", ErrorKind::Generic);
+    ContainerRecord r;
+    auto str = [&](const char* key, std::string& out) {
+        auto it = d.FindMember(key);
+        if (it != d.MemberEnd() && it->value.IsString())
+            out.assign(it->value.GetString(), it->value.GetStringLength());
+    };
+    str("id", r.id);
+    str("bundle", r.bundle);
+    str("rootfs", r.rootfs);
+    str("created", r.created);
+    str("owner", r.owner);
+    str("cgroupPath", r.cgroup_path);
+    if (auto it = d.FindMember("pid"); it != d.MemberEnd() && it->value.IsInt())
+        r.pid = it->value.GetInt();
+    if (auto it = d.FindMember("startTime"); it != d.MemberEnd() && it->value.IsUint64())
+        r.start_time = it->value.GetUint64();
+    if (auto it = d.FindMember("annotations"); it != d.MemberEnd() && it->value.IsObject()) {
+        for (auto& m : it->value.GetObject())
+            if (m.value.IsString()) r.annotations[m.name.GetString()] = m.value.GetString();
+    }
+    return r;
+}
+
+void ContainerDir::lock() {
+    while (::flock(fd_.get(), LOCK_EX) != 0) {
+        if (errno != EINTR) throw Error("lock container " + id_, errno);
+    }
+}
+
+bool ContainerDir::has_record() const {
+    return ::faccessat(fd_.get(), "state.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+bool ContainerDir::has_exec_socket() const {
+    return ::faccessat(fd_.get(), "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+ContainerRecord ContainerDir::read_record() const {
+    try {
+        return parse_record(base::read_file_at(fd_.get(), "state.json"), path_ + "/state.json");
+    } catch (Error& e) {
+        if (e.kind() == ErrorKind::NotFound)
+            throw Error("container \"" + id_ + "\" is still being created or was left "
+                        "half-created (no state.json)",
+                        ErrorKind::WrongState);
+        throw;
+    }
+}
+
+void ContainerDir::write_record(const ContainerRecord& record) const {
+    base::write_file_atomic_at(fd_.get(), "state.json", serialize_record(record), 0600);
+}
+
+ContainerDir StateStore::reserve(const std::string& id) {
+    validate_container_id(id);
+    if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
+        if (errno != ENOENT) throw Error("create state root " + root_, errno);
+        base::mkdir_all(root_, 0700);
+    }
+    std::string dir = dir_of(id);
+    if (::mkdir(dir.c_str(), 0700) != 0) {
+        if (errno == EEXIST)
+            throw Error("container \"" + id + "\" already exists", ErrorKind::AlreadyExists);
+        throw Error("create state dir " + dir, errno);
+    }
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) throw Error("open state dir " + dir, errno);
+    return ContainerDir(id, dir, base::UniqueFd(fd));
+}
+
+ContainerDir StateStore::open(const std::string& id) const {
+    validate_container_id(id);
+    std::string dir = dir_of(id);
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            throw Error("container \"" + id + "\" does not exist", ErrorKind::NotFound);
+        throw Error("open state dir " + dir, errno);
+    }
+    return ContainerDir(id, dir, base::UniqueFd(fd));
+}
+
+void StateStore::remove(const std::string& id) const {
+    int rootfd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        if (errno == ENOENT) return;
+        throw Error("open state root " + root_, errno);
+    }
+    base::UniqueFd guard(rootfd);
+    base::remove_all_at(rootfd, id);
+}
+
+std::vector<std::string> StateStore::ids() const {
+    std::vector<std::string> out;
+    DIR* dir = ::opendir(root_.c_str());
+    if (!dir) {
+        if (errno == ENOENT) return out;
+        throw Error("open state root " + root_, errno);
+    }
+    while (dirent* ent = ::readdir(dir)) {
+        std::string_view name = ent->d_name;
+        if (name == "." || name == ".." || name.starts_with('.')) continue;
+        if (ent->d_type == DT_DIR || ent->d_type == DT_UNKNOWN) out.emplace_back(name);
+    }
+    ::closedir(dir);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace rt::core

@@ -1,0 +1,59 @@
+// The container init: what the cloned child of `rt create` does, as one linear list of named
+// steps (init.cpp, kInitSteps), from "wait_parent" to the execve of process.args.
+//
+// The parent (core/create.cpp) builds an InitPlan with everything parsed and validated, clones
+// (launcher.hpp) and talks to the child over the sync socket (sync.hpp). The child never
+// throws: a failing step sends {step, errno, message} to the parent and exits.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "linux/mount_options.hpp"
+#include "linux/namespaces.hpp"
+#include "linux/process.hpp"
+#include "rt/oci/spec.hpp"
+
+namespace rt::linux {
+
+struct MountPlan {
+    size_t index = 0;         // position in config.json "mounts" (for messages)
+    std::string source;       // bind: absolute host path; else the fs source ("proc", "tmpfs")
+    std::string destination;  // absolute path inside the container
+    std::string type;
+    MountOptions options;
+};
+
+struct InitPlan {
+    const oci::Spec* spec = nullptr;
+    std::string id;
+    std::string bundle;  // absolute
+    std::string rootfs;  // absolute
+
+    // Namespaces: `namespaces.new_flags` minus what the child creates itself after joining
+    // (unshare_flags), and CLONE_NEWCGROUP, which the child unshares only after the parent put
+    // it into its cgroup (so the namespace is rooted at the container's cgroup).
+    const NamespacePlan* namespaces = nullptr;
+    int clone_flags = 0;
+    int unshare_flags = 0;
+    bool unshare_cgroup = false;
+    bool new_userns = false;
+
+    std::vector<MountPlan> mounts;
+    unsigned long rootfs_propagation = 0;  // 0: rslave (runc's default)
+    bool default_devices = true;           // false when /dev is bind-mounted from the host
+    bool parent_hooks = false;             // prestart/createRuntime exist: sync RunHooks
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+
+    int sync_fd = -1;    // child end of the sync socketpair
+    int start_fd = -1;   // listening socket that `rt start` connects to (exec.sock)
+    std::vector<int> close_fds;  // parent-only fds (its sync end, the state dir lock...)
+
+    ProcessPlan process;
+};
+
+// Runs the init steps; never returns (execs the container process or exits 1).
+[[noreturn]] void container_init(InitPlan& plan) noexcept;
+
+}  // namespace rt::linux

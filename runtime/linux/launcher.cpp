@@ -1,0 +1,116 @@
+#include "linux/launcher.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+#include <string>
+
+#include "base/fs.hpp"
+#include "rt/error.hpp"
+
+namespace rt::linux {
+
+pid_t clone_process(uint64_t flags, base::UniqueFd& pidfd, int cgroup_fd) {
+    clone_args args{};
+    int fd = -1;
+    args.flags = flags | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&fd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) throw Error("clone3", errno);
+    if (pid == 0) return 0;
+    pidfd.reset(fd);
+    return static_cast<pid_t>(pid);
+}
+
+namespace {
+
+// Saves the caller's namespace of one kind and restores it on destruction (for the
+// *_for_children namespaces the parent switches only around the clone).
+class NamespaceRestore {
+public:
+    NamespaceRestore(const char* proc_name, int flag) : flag_(flag) {
+        std::string path = std::string("/proc/self/ns/") + proc_name;
+        fd_ = base::open_fd(path, O_RDONLY);
+    }
+    ~NamespaceRestore() {
+        if (fd_) ::setns(fd_.get(), flag_);
+    }
+
+private:
+    int flag_;
+    base::UniqueFd fd_;
+};
+
+}  // namespace
+
+SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOptions& options) {
+    const NamespacePlan& ns = *plan.namespaces;
+    int flags = ns.new_flags;
+    plan.new_userns = (flags & CLONE_NEWUSER) != 0;
+    plan.unshare_cgroup = (flags & CLONE_NEWCGROUP) != 0;
+    flags &= ~CLONE_NEWCGROUP;
+    if (ns.joins_flag(CLONE_NEWUSER)) {
+        // Namespaces created after joining a user namespace must be owned by it: the child
+        // unshares them itself after setns(user). (A new pid namespace still comes from
+        // clone and is owned by rt's user namespace.)
+        plan.unshare_flags = flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+        flags &= CLONE_NEWPID | CLONE_NEWTIME;
+    }
+
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+        throw Error("socketpair", errno);
+    SpawnedProcess out;
+    out.sync.reset(pair[0]);
+    base::UniqueFd child_end(pair[1]);
+    plan.sync_fd = pair[1];
+    plan.close_fds.push_back(pair[0]);
+
+    // pid/time namespaces by path: switch our *_for_children around the clone.
+    std::optional<NamespaceRestore> restore_pid, restore_time;
+    if (int fd = ns.join_fd(CLONE_NEWPID); fd >= 0) {
+        restore_pid.emplace("pid_for_children", CLONE_NEWPID);
+        if (::setns(fd, CLONE_NEWPID) != 0) throw Error("setns pid namespace", errno);
+    }
+    if (int fd = ns.join_fd(CLONE_NEWTIME); fd >= 0) {
+        restore_time.emplace("time_for_children", CLONE_NEWTIME);
+        if (::setns(fd, CLONE_NEWTIME) != 0) throw Error("setns time namespace", errno);
+    } else if (flags & CLONE_NEWTIME) {
+        restore_time.emplace("time_for_children", CLONE_NEWTIME);
+        if (::unshare(CLONE_NEWTIME) != 0) throw Error("unshare time namespace", errno);
+        std::string offsets;
+        if (spec.linux) {
+            for (const auto& [clock, off] : spec.linux->timeOffsets)
+                offsets += clock + " " + std::to_string(off.secs) + " " +
+                           std::to_string(off.nanosecs) + "\n";
+        }
+        if (!offsets.empty()) {
+            try {
+                base::write_file("/proc/self/timens_offsets", offsets);
+            } catch (Error& e) {
+                throw e.context("config.json: /linux/timeOffsets");
+            }
+        }
+        flags &= ~CLONE_NEWTIME;
+    }
+    plan.clone_flags = flags;
+
+    pid_t pid = clone_process(static_cast<uint64_t>(flags), out.pidfd, options.cgroup_fd);
+    if (pid == 0) container_init(plan);  // never returns
+    out.pid = pid;
+    return out;
+}
+
+}  // namespace rt::linux

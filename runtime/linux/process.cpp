@@ -1,0 +1,269 @@
+#include "linux/process.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "linux/terminal.hpp"
+#include "rt/error.hpp"
+
+namespace rt::linux {
+namespace {
+
+struct RlimitName {
+    const char* name;
+    int resource;
+};
+constexpr RlimitName kRlimits[] = {
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+const char* env_value(const ProcessPlan& plan, const char* name) noexcept {
+    size_t len = std::strlen(name);
+    for (char* e : plan.envp) {
+        if (!e) break;
+        if (std::strncmp(e, name, len) == 0 && e[len] == '=') return e + len + 1;
+    }
+    return nullptr;
+}
+
+bool step_rlimits(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    for (const auto& l : plan.rlimits) {
+        if (::setrlimit(l.resource, &l.value) != 0)
+            return ctx.fail(errno, "setrlimit %s soft %llu hard %llu", l.name,
+                            static_cast<unsigned long long>(l.value.rlim_cur),
+                            static_cast<unsigned long long>(l.value.rlim_max));
+    }
+    return true;
+}
+
+bool step_user(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    if (plan.set_groups) {
+        if (::syscall(SYS_setgroups, plan.additional_gids.size(), plan.additional_gids.data()) != 0)
+            return ctx.fail(errno, "setgroups (additionalGids)");
+    }
+    if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0)
+        return ctx.fail(errno, "setgid %u", plan.gid);
+    if (::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0)
+        return ctx.fail(errno, "setuid %u", plan.uid);
+    return true;
+}
+
+bool step_umask(ProcessPlan& plan, ChildCtx&) noexcept {
+    if (plan.umask >= 0) ::umask(static_cast<mode_t>(plan.umask));
+    return true;
+}
+
+bool step_cwd(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    const char* cwd = plan.cwd.empty() ? "/" : plan.cwd.c_str();
+    if (::chdir(cwd) != 0) return ctx.fail(errno, "chdir to cwd \"%s\"", cwd);
+    // CVE-2024-21626: a cwd reached through a leaked host fd is outside our root; the kernel
+    // then reports it as unreachable (getcwd fails or does not start with '/').
+    char buf[PATH_MAX];
+    long n = ::syscall(SYS_getcwd, buf, sizeof buf);
+    if (n < 0) return ctx.fail(errno, "cwd \"%s\" is not inside the container", cwd);
+    if (buf[0] != '/') return ctx.fail(EPERM, "cwd \"%s\" is outside the container", cwd);
+    return true;
+}
+
+// HOME from the container's /etc/passwd when the process env has none (as runc does).
+bool step_env(ProcessPlan& plan, ChildCtx&) noexcept {
+    if (env_value(plan, "HOME")) return true;
+    const char* home = "/";
+    char line[1024];
+    static char found[PATH_MAX];
+    if (FILE* f = std::fopen("/etc/passwd", "re")) {
+        while (std::fgets(line, sizeof line, f)) {
+            // name:pw:uid:gid:gecos:home:shell
+            char* fields[7] = {};
+            int n = 0;
+            char* p = line;
+            fields[n++] = p;
+            while (*p && n < 7) {
+                if (*p == ':') {
+                    *p = '\0';
+                    fields[n++] = p + 1;
+                }
+                ++p;
+            }
+            if (n < 6) continue;
+            if (std::strtoul(fields[2], nullptr, 10) == plan.uid && fields[2][0] != '\0') {
+                std::snprintf(found, sizeof found, "%s", fields[5]);
+                home = found;
+                break;
+            }
+        }
+        std::fclose(f);
+    }
+    std::snprintf(plan.home_env, sizeof plan.home_env, "HOME=%s", home);
+    // envp keeps a spare slot before its NULL terminator.
+    size_t i = 0;
+    while (plan.envp[i]) ++i;
+    plan.envp[i] = plan.home_env;
+    if (i + 1 < plan.envp.size()) plan.envp[i + 1] = nullptr;
+    return true;
+}
+
+bool is_executable(const char* path) noexcept {
+    struct stat st {};
+    return ::stat(path, &st) == 0 && S_ISREG(st.st_mode) && ::access(path, X_OK) == 0;
+}
+
+bool step_executable(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    const char* name = plan.argv[0];
+    if (std::strchr(name, '/')) {
+        std::snprintf(plan.exec_path, sizeof plan.exec_path, "%s", name);
+        struct stat st {};
+        if (::stat(name, &st) != 0) return ctx.fail(errno, "exec: \"%s\"", name);
+        if (S_ISDIR(st.st_mode)) return ctx.fail(EISDIR, "exec: \"%s\"", name);
+        return true;
+    }
+    const char* path = env_value(plan, "PATH");
+    if (path) {
+        const char* p = path;
+        while (true) {
+            const char* end = std::strchr(p, ':');
+            size_t len = end ? static_cast<size_t>(end - p) : std::strlen(p);
+            std::snprintf(plan.exec_path, sizeof plan.exec_path, "%.*s/%s",
+                          static_cast<int>(len ? len : 1), len ? p : ".", name);
+            if (is_executable(plan.exec_path)) return true;
+            if (!end) break;
+            p = end + 1;
+        }
+    }
+    return ctx.fail(0, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+bool step_no_new_privileges(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    if (plan.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return ctx.fail(errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+    return true;
+}
+
+// Nothing but 0-2 and the preserved fds survives execve (CVE-2024-21626): every other fd is
+// marked close-on-exec (our own sync fds stay usable until the exec itself).
+bool step_close_fds(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    unsigned first = 3u + static_cast<unsigned>(plan.preserve_fds);
+    if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
+        return ctx.fail(errno, "close_range");
+    for (int fd = 3; fd < static_cast<int>(first); ++fd) {
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    return true;
+}
+
+constexpr Step<ProcessPlan> kProcessSteps[] = {
+    {"console", step_console},
+    {"rlimits", step_rlimits},
+    // security (issue 5): "apparmor" / "selinux_label" / "personality" / "scheduler" /
+    // "ioprio" go here.
+    {"user", step_user},
+    {"umask", step_umask},
+    {"cwd", step_cwd},
+    {"env", step_env},
+    {"executable", step_executable},
+    {"no_new_privileges", step_no_new_privileges},
+    // security (issue 5): "capabilities", then "seccomp" (last: after setuid, before exec).
+    {"close_fds", step_close_fds},
+};
+
+}  // namespace
+
+int rlimit_resource(const std::string& name) {
+    for (const auto& r : kRlimits)
+        if (name == r.name) return r.resource;
+    return -1;
+}
+
+ProcessPlan build_process_plan(const oci::Process& process, const std::string& origin) {
+    ProcessPlan plan;
+    plan.spec = &process;
+    if (process.args.empty())
+        throw Error(origin + "/args: must be a non-empty array", ErrorKind::InvalidArgument);
+    plan.args = process.args;
+    plan.env = process.env;
+    plan.cwd = process.cwd.empty() ? "/" : process.cwd;
+    plan.uid = process.user.uid;
+    plan.gid = process.user.gid;
+    plan.additional_gids.assign(process.user.additionalGids.begin(),
+                                process.user.additionalGids.end());
+    if (process.user.umask) plan.umask = static_cast<int>(*process.user.umask & 07777);
+    for (size_t i = 0; i < process.rlimits.size(); ++i) {
+        const auto& r = process.rlimits[i];
+        int res = -1;
+        const char* name = nullptr;
+        for (const auto& k : kRlimits) {
+            if (r.type == k.name) {
+                res = k.resource;
+                name = k.name;
+            }
+        }
+        if (res < 0)
+            throw Error(origin + "/rlimits/" + std::to_string(i) + "/type: unknown rlimit \"" +
+                            r.type + "\"",
+                        ErrorKind::InvalidArgument);
+        if (r.soft > r.hard)
+            throw Error(origin + "/rlimits/" + std::to_string(i) + ": soft limit above hard limit",
+                        ErrorKind::InvalidArgument);
+        plan.rlimits.push_back({res, {r.soft, r.hard}, name});
+    }
+    plan.no_new_privileges = process.noNewPrivileges;
+    plan.terminal = process.terminal;
+    if (process.consoleSize) {
+        plan.rows = static_cast<unsigned short>(process.consoleSize->height);
+        plan.cols = static_cast<unsigned short>(process.consoleSize->width);
+    }
+    return plan;
+}
+
+// After the plan is moved into place its strings do not move again; argv/envp are built last.
+static void build_arrays(ProcessPlan& plan) {
+    plan.argv.clear();
+    for (auto& a : plan.args) plan.argv.push_back(a.data());
+    plan.argv.push_back(nullptr);
+    plan.envp.clear();
+    for (auto& e : plan.env) plan.envp.push_back(e.data());
+    plan.envp.push_back(nullptr);
+    plan.envp.push_back(nullptr);  // spare slot for HOME
+}
+
+bool run_process_steps(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    build_arrays(plan);
+    return run_steps(kProcessSteps, plan, ctx);
+}
+
+void process_exec(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    ctx.step = "exec";
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(plan.exec_path, plan.argv.data(), plan.envp.data());
+    ctx.fail(errno, "exec: \"%s\"", plan.argv[0]);
+}
+
+bool step_console(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    if (plan.new_session && ::setsid() < 0 && errno != EPERM) return ctx.fail(errno, "setsid");
+    if (!plan.terminal) return true;
+    return setup_container_console(plan.console_socket_fd, plan.rows, plan.cols,
+                                   plan.console_mount, ctx);
+}
+
+}  // namespace rt::linux

@@ -1,0 +1,72 @@
+// The process a container runs (process.* of the spec), shared by the container init and by
+// `rt exec`: the parent builds a ProcessPlan (all parsing and validation, may throw), the
+// child runs kProcessSteps on it (noexcept) and then process_exec().
+//
+// Order of the child steps (runc's standard_init_linux.go is the reference):
+//   console -> rlimits -> [security: LSM label] -> user (setgroups/setgid/setuid)
+//   -> umask -> cwd (checked inside the root) -> env (HOME) -> executable (PATH lookup)
+//   -> no_new_privileges -> [security: capabilities, seccomp: last, after setuid]
+//   -> close_fds -> (init: ready, wait for start, startContainer hooks) -> execve
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "linux/child.hpp"
+#include "rt/oci/spec.hpp"
+
+namespace rt::linux {
+
+struct ProcessPlan {
+    const oci::Process* spec = nullptr;  // the whole process object (security steps read it)
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::vector<char*> argv;  // NULL-terminated, into args
+    std::vector<char*> envp;  // NULL-terminated, into env, plus one spare slot for HOME
+    std::string cwd;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> additional_gids;
+    bool set_groups = true;  // false in a user ns whose setgroups is "deny"
+    int umask = -1;          // -1: leave it
+    struct Limit {
+        int resource;
+        rlimit value;
+        const char* name;
+    };
+    std::vector<Limit> rlimits;
+    bool no_new_privileges = false;
+
+    bool terminal = false;
+    unsigned short rows = 0, cols = 0;
+    int console_socket_fd = -1;   // where the pty master goes (SCM_RIGHTS)
+    bool console_mount = false;   // init: bind the pty slave on /dev/console
+    bool new_session = true;      // setsid() (the init always; exec only with a terminal)
+    int preserve_fds = 0;         // fds 3 .. 3+preserve_fds-1 stay open across exec
+
+    // Filled by the child.
+    char exec_path[PATH_MAX] = {};
+    char home_env[PATH_MAX + 8] = {};
+};
+
+// Parent side: validates and converts; `origin` prefixes errors ("config.json: /process").
+// Throws rt::Error (InvalidArgument) e.g. "config.json: /process/rlimits/0/type: unknown
+// rlimit "RLIMIT_FOO"".
+ProcessPlan build_process_plan(const oci::Process& process, const std::string& origin);
+
+// Child side: the shared, ordered setup steps (see the header comment).
+bool run_process_steps(ProcessPlan& plan, ChildCtx& ctx) noexcept;
+// Resets the signal mask and execs. Returns only on failure (ctx filled, step "exec").
+void process_exec(ProcessPlan& plan, ChildCtx& ctx) noexcept;
+
+// Individual steps, for callers that need to interleave their own (the init).
+bool step_console(ProcessPlan& plan, ChildCtx& ctx) noexcept;
+
+// rlimit name <-> resource; -1 when unknown.
+int rlimit_resource(const std::string& name);
+
+}  // namespace rt::linux

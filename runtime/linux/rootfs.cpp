@@ -1,0 +1,468 @@
+#include "linux/rootfs.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "linux/safe_path.hpp"
+
+namespace rt::linux {
+namespace {
+
+// The rootfs, opened once (O_PATH) after it is bind-mounted on itself.
+int g_rootfd = -1;
+
+constexpr unsigned long kLockableFlags =
+    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
+
+// Flags of an existing mount that a bind remount must repeat: in a user namespace the kernel
+// refuses to clear flags that were locked when the mount ns was copied.
+unsigned long locked_flags(const char* path) noexcept {
+    struct statvfs st {};
+    if (::statvfs(path, &st) != 0) return 0;
+    unsigned long f = 0;
+    if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+bool is_dir(const char* path) noexcept {
+    struct stat st {};
+    return ::stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Applies propagation and recursive attributes to the mount now at `dest` (re-resolved, so
+// the fd is the new mount's root, not the covered directory).
+bool finish_mount(const MountPlan& m, bool in_userns, ChildCtx& ctx) noexcept {
+    const MountOptions& o = m.options;
+    bool remount = o.bind && (o.flags & kLockableFlags);
+    if (!remount && o.propagation.empty() && !o.attr_set && !o.attr_clr) return true;
+    int fd = open_in_root(g_rootfd, m.destination.c_str(), O_PATH);
+    if (fd < 0) return ctx.fail(errno, "mounts[%zu] %s: reopen", m.index, m.destination.c_str());
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    bool ok = true;
+    if (remount) {
+        unsigned long flags = MS_BIND | MS_REMOUNT | (o.flags & kLockableFlags);
+        if (in_userns) flags |= locked_flags(path);
+        if (::mount(nullptr, path, nullptr, flags, nullptr) != 0)
+            ok = ctx.fail(errno, "mounts[%zu] %s: remount bind with options", m.index,
+                          m.destination.c_str());
+    }
+    for (unsigned long p : o.propagation) {
+        if (!ok) break;
+        if (::mount(nullptr, path, nullptr, p, nullptr) != 0)
+            ok = ctx.fail(errno, "mounts[%zu] %s: set propagation", m.index,
+                          m.destination.c_str());
+    }
+    if (ok && (o.attr_set || o.attr_clr)) {
+        mount_attr attr{};
+        attr.attr_set = o.attr_set;
+        attr.attr_clr = o.attr_clr;
+        if (::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                      sizeof attr) != 0)
+            ok = ctx.fail(errno, "mounts[%zu] %s: recursive mount attributes", m.index,
+                          m.destination.c_str());
+    }
+    ::close(fd);
+    return ok;
+}
+
+// Reads this process's cgroup membership (/proc/self/cgroup) into a buffer.
+size_t read_self_cgroup(char* buf, size_t size) noexcept {
+    int fd = ::open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < size && (n = ::read(fd, buf + len, size - 1 - len)) > 0)
+        len += static_cast<size_t>(n);
+    ::close(fd);
+    buf[len] = '\0';
+    return len;
+}
+
+bool bind_host_cgroup(const char* host_dir, const char* rel, const char* target,
+                      unsigned long flags, ChildCtx& ctx) noexcept {
+    char src[4096];
+    std::snprintf(src, sizeof src, "%s%s", host_dir, rel);
+    if (::mount(src, target, nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        return ctx.fail(errno, "bind cgroup %s", src);
+    if (flags & MS_RDONLY) {
+        unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(target) |
+                          (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+        if (::mount(nullptr, target, nullptr, f, nullptr) != 0)
+            return ctx.fail(errno, "remount cgroup %s read-only", src);
+    }
+    return true;
+}
+
+// type "cgroup"/"cgroup2": on a unified host, cgroup2 (rooted at the container's cgroup through
+// the cgroup namespace, or a bind of its cgroup dir without one). On a v1 or hybrid host, a
+// tmpfs holding one mount per hierarchy of /proc/self/cgroup, plus "unified" for the v2
+// hierarchy of a hybrid host: the layout runc gives containers.
+bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& ctx) noexcept {
+    char target[64];
+    fd_path(target_fd, target, sizeof target);
+    bool cgroupns = plan.namespaces->has(CLONE_NEWCGROUP);
+    unsigned long flags = m.options.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    struct statfs host {};
+    if (::statfs("/sys/fs/cgroup", &host) != 0) return ctx.fail(errno, "statfs /sys/fs/cgroup");
+    static char cg[8192];
+    read_self_cgroup(cg, sizeof cg);
+
+    if (host.f_type == CGROUP2_SUPER_MAGIC) {
+        if (cgroupns) {
+            if (::mount("cgroup2", target, "cgroup2", flags, nullptr) != 0)
+                return ctx.fail(errno, "mounts[%zu] mount cgroup2 on %s", m.index,
+                                m.destination.c_str());
+            return true;
+        }
+        const char* rel = std::strstr(cg, "0::");
+        char path[4096] = "/";
+        if (rel) {
+            std::snprintf(path, sizeof path, "%s", rel + 3);
+            path[std::strcspn(path, "\n")] = '\0';
+        }
+        return bind_host_cgroup("/sys/fs/cgroup", path, target, flags, ctx);
+    }
+
+    // v1 / hybrid: tmpfs first (writable while we build it), read-only at the end if asked.
+    unsigned long tmpfs_flags = (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (::mount("tmpfs", target, "tmpfs", tmpfs_flags, "mode=755") != 0)
+        return ctx.fail(errno, "mounts[%zu] tmpfs for cgroups on %s", m.index,
+                        m.destination.c_str());
+    int dirfd = open_in_root(g_rootfd, m.destination.c_str(), O_PATH | O_DIRECTORY);
+    if (dirfd < 0) return ctx.fail(errno, "reopen %s", m.destination.c_str());
+    char* line = cg;
+    bool ok = true;
+    while (ok && line && *line) {
+        char* next = std::strchr(line, '\n');
+        if (next) *next++ = '\0';
+        // hierarchy-id:controllers:path
+        char* c1 = std::strchr(line, ':');
+        char* c2 = c1 ? std::strchr(c1 + 1, ':') : nullptr;
+        if (!c1 || !c2) {
+            line = next;
+            continue;
+        }
+        *c1 = *c2 = '\0';
+        const char* controllers = c1 + 1;
+        const char* rel = c2 + 1;
+        char name[256];
+        const char* data = controllers;
+        bool v2 = controllers[0] == '\0';
+        if (v2) {
+            std::snprintf(name, sizeof name, "unified");
+        } else if (std::strncmp(controllers, "name=", 5) == 0) {
+            std::snprintf(name, sizeof name, "%s", controllers + 5);
+        } else {
+            std::snprintf(name, sizeof name, "%s", controllers);
+        }
+        char host_dir[512];
+        std::snprintf(host_dir, sizeof host_dir, "/sys/fs/cgroup/%s", name);
+        if (!is_dir(host_dir)) {  // a hierarchy the host does not mount at the usual place
+            line = next;
+            continue;
+        }
+        if (::mkdirat(dirfd, name, 0755) != 0 && errno != EEXIST) {
+            ok = ctx.fail(errno, "mkdir cgroup dir %s", name);
+            break;
+        }
+        int sub = ::openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) {
+            ok = ctx.fail(errno, "open cgroup dir %s", name);
+            break;
+        }
+        char subpath[64];
+        fd_path(sub, subpath, sizeof subpath);
+        if (cgroupns) {
+            int r = v2 ? ::mount("cgroup2", subpath, "cgroup2", flags, nullptr)
+                       : ::mount("cgroup", subpath, "cgroup", flags, data);
+            if (r != 0) ok = ctx.fail(errno, "mount cgroup %s", name);
+        } else {
+            ok = bind_host_cgroup(host_dir, rel, subpath, flags, ctx);
+        }
+        ::close(sub);
+        // "cpu,cpuacct" also answers to "cpu" and "cpuacct" (symlinks, as on the host).
+        if (ok && !v2 && std::strchr(name, ',')) {
+            char copy[256];
+            std::snprintf(copy, sizeof copy, "%s", name);
+            for (char* tok = std::strtok(copy, ","); tok; tok = std::strtok(nullptr, ","))
+                if (std::strncmp(tok, "name=", 5) != 0) ::symlinkat(name, dirfd, tok);
+        }
+        line = next;
+    }
+    if (ok && (flags & MS_RDONLY)) {
+        char dirpath[64];
+        fd_path(dirfd, dirpath, sizeof dirpath);
+        if (::mount(nullptr, dirpath, nullptr, MS_REMOUNT | tmpfs_flags | MS_RDONLY, "mode=755") != 0)
+            ok = ctx.fail(errno, "remount cgroup tmpfs read-only");
+    }
+    ::close(dirfd);
+    return ok;
+}
+
+bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
+    const MountOptions& o = m.options;
+    bool leaf_file = false;
+    if (o.bind) {
+        struct stat st {};
+        if (::stat(m.source.c_str(), &st) != 0)
+            return ctx.fail(errno, "mounts[%zu] bind source %s", m.index, m.source.c_str());
+        leaf_file = !S_ISDIR(st.st_mode);
+    }
+    int fd = mkdir_all_in_root(g_rootfd, m.destination.c_str(), 0755, leaf_file);
+    if (fd < 0)
+        return ctx.fail(errno, "mounts[%zu] create destination %s in the rootfs", m.index,
+                        m.destination.c_str());
+    char target[64];
+    fd_path(fd, target, sizeof target);
+    bool ok = true;
+    if (m.type == "cgroup" || m.type == "cgroup2") {
+        ok = mount_cgroup(plan, m, fd, ctx);
+        ::close(fd);
+        return ok && finish_mount(m, plan.new_userns, ctx);
+    }
+    if (o.bind) {
+        if (::mount(m.source.c_str(), target, nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0),
+                    nullptr) != 0)
+            ok = ctx.fail(errno, "mounts[%zu] bind %s on %s", m.index, m.source.c_str(),
+                          m.destination.c_str());
+    } else {
+        const char* source = m.source.empty() ? m.type.c_str() : m.source.c_str();
+        unsigned long flags = o.flags & ~(MS_BIND | MS_REC);
+        int r = ::mount(source, target, m.type.c_str(), flags,
+                        o.data.empty() ? nullptr : o.data.c_str());
+        if (r != 0 && errno == EPERM && m.type == "sysfs") {
+            // sysfs cannot be mounted without owning the network namespace (e.g. user ns
+            // without a new net ns): bind the host's /sys instead, as runc does.
+            r = ::mount("/sys", target, nullptr, MS_BIND | MS_REC, nullptr);
+            if (r == 0 && (flags & MS_RDONLY))
+                ::mount(nullptr, target, nullptr,
+                        MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(target), nullptr);
+        }
+        if (r != 0)
+            ok = ctx.fail(errno, "mounts[%zu] mount %s (%s) on %s", m.index, source,
+                          m.type.c_str(), m.destination.c_str());
+    }
+    ::close(fd);
+    return ok && finish_mount(m, plan.new_userns, ctx);
+}
+
+struct DefaultDevice {
+    const char* name;
+    unsigned major, minor;
+};
+constexpr DefaultDevice kDefaultDevices[] = {
+    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
+    {"tty", 5, 0},
+};
+
+// mknod, or (in a user namespace, where mknod is refused) bind the host's device node.
+bool make_device(int devroot_fd, const char* rel, mode_t type, unsigned major, unsigned minor,
+                 mode_t perm, uid_t uid, gid_t gid, const char* host_path, bool in_userns,
+                 ChildCtx& ctx) noexcept {
+    if (!in_userns) {
+        char parent[4096];
+        std::snprintf(parent, sizeof parent, "%s", rel);
+        char* slash = std::strrchr(parent, '/');
+        const char* leaf = slash ? slash + 1 : parent;
+        if (slash) *slash = '\0';
+        int pfd = mkdir_all_in_root(g_rootfd, parent[0] ? parent : "/", 0755, false);
+        if (pfd < 0) return ctx.fail(errno, "device %s: create parent directory", rel);
+        ::unlinkat(pfd, leaf, 0);  // a node left by the image is replaced
+        int r = ::mknodat(pfd, leaf, type | perm, makedev(major, minor));
+        if (r == 0) {
+            ::fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW);
+            ::fchmodat(pfd, leaf, perm, 0);  // not subject to the umask
+            ::close(pfd);
+            return true;
+        }
+        int e = errno;
+        ::close(pfd);
+        if (e != EPERM) return ctx.fail(e, "mknod %s", rel);
+    }
+    (void)devroot_fd;
+    int fd = mkdir_all_in_root(g_rootfd, rel, 0755, true);
+    if (fd < 0) return ctx.fail(errno, "device %s: create bind target", rel);
+    char target[64];
+    fd_path(fd, target, sizeof target);
+    int r = ::mount(host_path, target, nullptr, MS_BIND, nullptr);
+    int e = errno;
+    ::close(fd);
+    if (r != 0) return ctx.fail(e, "bind host device %s on %s", host_path, rel);
+    return true;
+}
+
+}  // namespace
+
+bool step_rootfs_propagation(InitPlan& plan, ChildCtx& ctx) noexcept {
+    // Nothing we mount may propagate back to the host: slave by default (runc's choice).
+    unsigned long p = plan.rootfs_propagation ? plan.rootfs_propagation : MS_SLAVE | MS_REC;
+    // A shared root would make pivot_root fail; it is applied again after pivot_root.
+    if (p & MS_SHARED) p = MS_SLAVE | MS_REC;
+    if (::mount(nullptr, "/", nullptr, p, nullptr) != 0)
+        return ctx.fail(errno, "make / %s", p & MS_PRIVATE ? "private" : "slave");
+    return true;
+}
+
+bool step_bind_rootfs(InitPlan& plan, ChildCtx& ctx) noexcept {
+    const char* r = plan.rootfs.c_str();
+    if (::mount(r, r, nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        return ctx.fail(errno, "bind rootfs %s on itself", r);
+    g_rootfd = ::open(r, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (g_rootfd < 0) return ctx.fail(errno, "open rootfs %s", r);
+    return true;
+}
+
+bool step_mounts(InitPlan& plan, ChildCtx& ctx) noexcept {
+    for (const auto& m : plan.mounts)
+        if (!do_mount(plan, m, ctx)) return false;
+    return true;
+}
+
+bool step_devices(InitPlan& plan, ChildCtx& ctx) noexcept {
+    bool userns = plan.new_userns || plan.namespaces->joins_flag(CLONE_NEWUSER);
+    if (plan.default_devices) {
+        int devfd = mkdir_all_in_root(g_rootfd, "/dev", 0755, false);
+        if (devfd < 0) return ctx.fail(errno, "create /dev in the rootfs");
+        for (const auto& d : kDefaultDevices) {
+            char rel[64], host[64];
+            std::snprintf(rel, sizeof rel, "/dev/%s", d.name);
+            std::snprintf(host, sizeof host, "/dev/%s", d.name);
+            if (!make_device(devfd, rel, S_IFCHR, d.major, d.minor, 0666, 0, 0, host, userns,
+                             ctx))
+                return false;
+        }
+        struct Link {
+            const char* target;
+            const char* name;
+        };
+        const Link links[] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+                              {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                              {"pts/ptmx", "ptmx"},        {"/proc/kcore", "core"}};
+        for (const auto& l : links) {
+            if (std::strcmp(l.name, "core") == 0 && ::access("/proc/kcore", F_OK) != 0) continue;
+            if (std::strcmp(l.name, "ptmx") == 0) ::unlinkat(devfd, "ptmx", 0);
+            if (::symlinkat(l.target, devfd, l.name) != 0 && errno != EEXIST) {
+                int e = errno;
+                ::close(devfd);
+                return ctx.fail(e, "symlink /dev/%s", l.name);
+            }
+        }
+        ::mkdirat(devfd, "shm", 01777);
+        ::mkdirat(devfd, "pts", 0755);
+        ::close(devfd);
+    }
+    if (!plan.spec->linux) return true;
+    const auto& devices = plan.spec->linux->devices;
+    for (size_t i = 0; i < devices.size(); ++i) {
+        const auto& d = devices[i];
+        mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
+        mode_t perm = d.fileMode ? static_cast<mode_t>(*d.fileMode & 07777) : 0666;
+        if (!make_device(-1, d.path.c_str(), type, static_cast<unsigned>(d.major.value_or(0)),
+                         static_cast<unsigned>(d.minor.value_or(0)), perm, d.uid.value_or(0),
+                         d.gid.value_or(0), d.path.c_str(), userns, ctx))
+            return false;
+    }
+    return true;
+}
+
+bool step_create_cwd(InitPlan& plan, ChildCtx& ctx) noexcept {
+    // runc creates a missing cwd (owned by root) before pivot_root.
+    if (plan.process.cwd.empty() || plan.process.cwd == "/") return true;
+    int fd = mkdir_all_in_root(g_rootfd, plan.process.cwd.c_str(), 0755, false);
+    if (fd < 0) return ctx.fail(errno, "create cwd %s", plan.process.cwd.c_str());
+    ::close(fd);
+    return true;
+}
+
+bool step_pivot_root(InitPlan& plan, ChildCtx& ctx) noexcept {
+    const char* r = plan.rootfs.c_str();
+    if (plan.no_pivot) {
+        if (::chdir(r) != 0) return ctx.fail(errno, "chdir %s", r);
+        if (::mount(r, "/", nullptr, MS_MOVE, nullptr) != 0)
+            return ctx.fail(errno, "move rootfs to /");
+        if (::chroot(".") != 0) return ctx.fail(errno, "chroot");
+        if (::chdir("/") != 0) return ctx.fail(errno, "chdir /");
+    } else {
+        int oldroot = ::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (oldroot < 0) return ctx.fail(errno, "open /");
+        int newroot = ::open(r, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (newroot < 0) return ctx.fail(errno, "open %s", r);
+        // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves
+        // only the container's tree (no temporary directory in the rootfs needed).
+        if (::fchdir(newroot) != 0) return ctx.fail(errno, "fchdir rootfs");
+        if (::syscall(SYS_pivot_root, ".", ".") != 0) return ctx.fail(errno, "pivot_root %s", r);
+        if (::fchdir(oldroot) != 0) return ctx.fail(errno, "fchdir old root");
+        if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
+            return ctx.fail(errno, "make old root slave");
+        if (::umount2(".", MNT_DETACH) != 0) return ctx.fail(errno, "detach old root");
+        if (::chdir("/") != 0) return ctx.fail(errno, "chdir /");
+        ::close(oldroot);
+        ::close(newroot);
+    }
+    if (g_rootfd >= 0) {
+        ::close(g_rootfd);
+        g_rootfd = -1;
+    }
+    if (plan.rootfs_propagation &&
+        ::mount(nullptr, "/", nullptr, plan.rootfs_propagation, nullptr) != 0)
+        return ctx.fail(errno, "apply rootfsPropagation to /");
+    return true;
+}
+
+bool step_masked_paths(InitPlan& plan, ChildCtx& ctx) noexcept {
+    if (!plan.spec->linux || !plan.spec->linux->maskedPaths) return true;
+    for (const auto& p : *plan.spec->linux->maskedPaths) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) != 0) {
+            if (errno == ENOENT) continue;
+            return ctx.fail(errno, "masked path %s", p.c_str());
+        }
+        int r = S_ISDIR(st.st_mode) ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0")
+                                    : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+        if (r != 0) return ctx.fail(errno, "mask %s", p.c_str());
+    }
+    return true;
+}
+
+bool step_readonly_paths(InitPlan& plan, ChildCtx& ctx) noexcept {
+    if (!plan.spec->linux || !plan.spec->linux->readonlyPaths) return true;
+    for (const auto& p : *plan.spec->linux->readonlyPaths) {
+        if (::mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+            if (errno == ENOENT) continue;
+            return ctx.fail(errno, "bind read-only path %s", p.c_str());
+        }
+        unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | locked_flags(p.c_str());
+        if (::mount(nullptr, p.c_str(), nullptr, f, nullptr) != 0)
+            return ctx.fail(errno, "remount %s read-only", p.c_str());
+    }
+    return true;
+}
+
+bool step_root_readonly(InitPlan& plan, ChildCtx& ctx) noexcept {
+    if (!plan.spec->root || !plan.spec->root->readonly) return true;
+    unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/");
+    if (::mount(nullptr, "/", nullptr, f, nullptr) != 0)
+        return ctx.fail(errno, "remount / read-only (root.readonly)");
+    return true;
+}
+
+}  // namespace rt::linux

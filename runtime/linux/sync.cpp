@@ -1,0 +1,92 @@
+#include "linux/sync.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "rt/error.hpp"
+
+namespace rt::linux {
+
+const char* to_string(SyncType type) noexcept {
+    switch (type) {
+        case SyncType::Go: return "go";
+        case SyncType::RunHooks: return "run-hooks";
+        case SyncType::HooksDone: return "hooks-done";
+        case SyncType::Ready: return "ready";
+        case SyncType::Error: return "error";
+    }
+    return "unknown";
+}
+
+static bool send_header(int fd, const SyncHeader& h, const char* payload, size_t len) noexcept {
+    iovec iov[2] = {{const_cast<SyncHeader*>(&h), sizeof h},
+                    {const_cast<char*>(payload), payload ? len : 0}};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = payload && len ? 2 : 1;
+    for (;;) {
+        ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        return n >= 0;
+    }
+}
+
+bool sync_send(int fd, SyncType type, const char* payload, size_t len) noexcept {
+    SyncHeader h{};
+    h.type = type;
+    if (len > kSyncMaxPayload) len = kSyncMaxPayload;
+    return send_header(fd, h, payload, len);
+}
+
+bool sync_send_error(int fd, const char* step, int err, const char* message) noexcept {
+    SyncHeader h{};
+    h.type = SyncType::Error;
+    h.err = err;
+    std::strncpy(h.step, step ? step : "?", sizeof h.step - 1);
+    return send_header(fd, h, message, message ? std::strlen(message) : 0);
+}
+
+long sync_recv(int fd, SyncHeader& header, char* buf, size_t bufsize) noexcept {
+    iovec iov[2] = {{&header, sizeof header}, {buf, bufsize - 1}};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2;
+    for (;;) {
+        ssize_t n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < static_cast<ssize_t>(sizeof header)) return -1;
+        size_t len = static_cast<size_t>(n) - sizeof header;
+        buf[len] = '\0';
+        return static_cast<long>(len);
+    }
+}
+
+std::string sync_expect(int fd, SyncType expected, const char* what) {
+    SyncHeader h{};
+    std::vector<char> buf(kSyncMaxPayload + 1);
+    long n = sync_recv(fd, h, buf.data(), buf.size());
+    if (n < 0)
+        throw Error(std::string(what) + ": container process exited before " +
+                        to_string(expected),
+                    ErrorKind::Generic);
+    if (h.type == SyncType::Error) {
+        h.step[sizeof h.step - 1] = '\0';
+        std::string text = std::string("step \"") + h.step + "\": " + buf.data();
+        throw Error(std::move(text), h.err, h.err ? ErrorKind::Io : ErrorKind::Generic);
+    }
+    if (h.type != expected)
+        throw Error(std::string(what) + ": unexpected sync message " + to_string(h.type) +
+                    " (expected " + to_string(expected) + ")");
+    return std::string(buf.data(), static_cast<size_t>(n));
+}
+
+void sync_send_or_throw(int fd, SyncType type, const std::string& payload) {
+    if (!sync_send(fd, type, payload.data(), payload.size()))
+        throw Error(std::string("send ") + to_string(type) + " to the container process", errno);
+}
+
+}  // namespace rt::linux

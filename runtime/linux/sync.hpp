@@ -1,0 +1,55 @@
+// The parent/child sync channel of create and exec: a SOCK_SEQPACKET socketpair carrying
+// numbered messages. Each message is one datagram: a fixed header, then a text payload
+// (an error message, or the container state JSON for hooks run by the child).
+//
+// create (parent = rt, child = the container init):
+//   1. parent -> child  Go             id maps written, oom_score_adj set, cgroup joined;
+//                                      payload: the state JSON ("creating") for hooks
+//   2. child  -> parent RunHooks       (only if prestart/createRuntime hooks exist) mounts
+//                                      are done, before pivot_root
+//   3. parent -> child  HooksDone      prestart + createRuntime hooks succeeded
+//   4. child  -> parent Ready          everything is set up; the init now waits for `start`
+//   any child step failing sends       Error {step, errno, message} and exits
+// exec uses 1 (Go), 4 (Ready, the pid of the process) and Error.
+//
+// The child side never throws and never allocates here: it fills a fixed-size buffer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace rt::linux {
+
+enum class SyncType : uint32_t {
+    Go = 1,
+    RunHooks = 2,
+    HooksDone = 3,
+    Ready = 4,
+    Error = 5,
+};
+
+const char* to_string(SyncType type) noexcept;
+
+struct SyncHeader {
+    SyncType type;
+    int32_t err;    // errno of a failed step (Error), 0 otherwise
+    char step[48];  // name of the failed step (Error)
+};
+
+inline constexpr size_t kSyncMaxPayload = 60 * 1024;
+
+// Child side (noexcept, no allocation). Return false when the socket is broken.
+bool sync_send(int fd, SyncType type, const char* payload = nullptr, size_t len = 0) noexcept;
+bool sync_send_error(int fd, const char* step, int err, const char* message) noexcept;
+// Receives one message into `buf` (payload NUL-terminated). Returns payload length, -1 on EOF
+// or error.
+long sync_recv(int fd, SyncHeader& header, char* buf, size_t bufsize) noexcept;
+
+// Parent side: waits for the next message; throws rt::Error when the child reported a failed
+// step ("step \"pivot_root\": <message>: Invalid argument") or died (EOF), or when the message
+// is not `expected`.
+std::string sync_expect(int fd, SyncType expected, const char* what);
+void sync_send_or_throw(int fd, SyncType type, const std::string& payload = {});
+
+}  // namespace rt::linux
