@@ -97,17 +97,29 @@ size_t read_self_cgroup(char* buf, size_t size) noexcept {
     return len;
 }
 
-bool bind_host_cgroup(const char* host_dir, const char* rel, const char* target,
+// Binds host_dir + rel on `name` under dirfd (the cgroup tmpfs, or the destination's parent),
+// then remounts it read-only through a fresh fd of the new mount when asked.
+bool bind_host_cgroup(const char* host_dir, const char* rel, int dirfd, const char* name,
                       unsigned long flags, ChildCtx& ctx) noexcept {
     char src[4096];
     std::snprintf(src, sizeof src, "%s%s", host_dir, rel);
-    if (::mount(src, target, nullptr, MS_BIND | MS_REC, nullptr) != 0)
-        return ctx.fail(errno, "bind cgroup %s", src);
+    int sub = ::openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) return ctx.fail(errno, "open cgroup mount point %s", name);
+    char target[64];
+    int r = ::mount(src, fd_path(sub, target, sizeof target), nullptr, MS_BIND | MS_REC, nullptr);
+    int e = errno;
+    ::close(sub);
+    if (r != 0) return ctx.fail(e, "bind cgroup %s", src);
     if (flags & MS_RDONLY) {
+        sub = ::openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) return ctx.fail(errno, "reopen cgroup mount %s", name);
+        fd_path(sub, target, sizeof target);
         unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(target) |
                           (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
-        if (::mount(nullptr, target, nullptr, f, nullptr) != 0)
-            return ctx.fail(errno, "remount cgroup %s read-only", src);
+        r = ::mount(nullptr, target, nullptr, f, nullptr);
+        e = errno;
+        ::close(sub);
+        if (r != 0) return ctx.fail(e, "remount cgroup %s read-only", src);
     }
     return true;
 }
@@ -139,7 +151,16 @@ bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& c
             std::snprintf(path, sizeof path, "%s", rel + 3);
             path[std::strcspn(path, "\n")] = '\0';
         }
-        return bind_host_cgroup("/sys/fs/cgroup", path, target, flags, ctx);
+        char dir[4096];
+        std::snprintf(dir, sizeof dir, "%s", m.destination.c_str());
+        char* slash = std::strrchr(dir, '/');
+        const char* leaf = slash ? slash + 1 : dir;
+        if (slash) *slash = '\0';
+        int parent = open_in_root(g_rootfd, dir[0] ? dir : "/", O_PATH | O_DIRECTORY);
+        if (parent < 0) return ctx.fail(errno, "reopen %s", m.destination.c_str());
+        bool ok = bind_host_cgroup("/sys/fs/cgroup", path, parent, leaf, flags, ctx);
+        ::close(parent);
+        return ok;
     }
 
     // v1 / hybrid: tmpfs first (writable while we build it), read-only at the end if asked.
@@ -184,21 +205,21 @@ bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& c
             ok = ctx.fail(errno, "mkdir cgroup dir %s", name);
             break;
         }
-        int sub = ::openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0) {
-            ok = ctx.fail(errno, "open cgroup dir %s", name);
-            break;
-        }
-        char subpath[64];
-        fd_path(sub, subpath, sizeof subpath);
         if (cgroupns) {
+            int sub = ::openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) {
+                ok = ctx.fail(errno, "open cgroup dir %s", name);
+                break;
+            }
+            char subpath[64];
+            fd_path(sub, subpath, sizeof subpath);
             int r = v2 ? ::mount("cgroup2", subpath, "cgroup2", flags, nullptr)
                        : ::mount("cgroup", subpath, "cgroup", flags, data);
             if (r != 0) ok = ctx.fail(errno, "mount cgroup %s", name);
+            ::close(sub);
         } else {
-            ok = bind_host_cgroup(host_dir, rel, subpath, flags, ctx);
+            ok = bind_host_cgroup(host_dir, rel, dirfd, name, flags, ctx);
         }
-        ::close(sub);
         // "cpu,cpuacct" also answers to "cpu" and "cpuacct" (symlinks, as on the host).
         if (ok && !v2 && std::strchr(name, ',')) {
             char copy[256];
