@@ -62,8 +62,8 @@ std::string read_file_at(int dirfd, const std::string& name) {
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data,
                           unsigned mode) {
     std::string tmp = "." + name + ".tmp";
-    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                      mode);
+    int fd =
+        ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) throw Error("create " + tmp, errno);
     {
         UniqueFd guard(fd);

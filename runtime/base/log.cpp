@@ -25,10 +25,14 @@ Logger g_logger;
 
 const char* level_name(LogLevel level) {
     switch (level) {
-        case LogLevel::Debug: return "debug";
-        case LogLevel::Info: return "info";
-        case LogLevel::Warning: return "warning";
-        case LogLevel::Error: return "error";
+        case LogLevel::Debug:
+            return "debug";
+        case LogLevel::Info:
+            return "info";
+        case LogLevel::Warning:
+            return "warning";
+        case LogLevel::Error:
+            return "error";
     }
     return "info";
 }
@@ -37,11 +41,21 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     for (unsigned char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     char buf[8];
@@ -96,8 +110,12 @@ void log_close() {
     g_logger = Logger{};
 }
 
-bool log_to_file() { return g_logger.owns_fd; }
-int log_fd() { return g_logger.owns_fd ? g_logger.fd : -1; }
+bool log_to_file() {
+    return g_logger.owns_fd;
+}
+int log_fd() {
+    return g_logger.owns_fd ? g_logger.fd : -1;
+}
 
 void log_message(LogLevel level, std::string_view message) {
     if (level == LogLevel::Debug && !g_logger.debug) return;

@@ -14,7 +14,7 @@
 namespace rt::base {
 
 class Rollback {
-public:
+  public:
     Rollback() = default;
     Rollback(const Rollback&) = delete;
     Rollback& operator=(const Rollback&) = delete;
@@ -30,7 +30,7 @@ public:
     void unwind() noexcept;
     size_t size() const noexcept { return undos_.size(); }
 
-private:
+  private:
     struct Undo {
         std::string what;
         std::function<void()> action;

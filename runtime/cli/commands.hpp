@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace rt::cli {
 
@@ -28,5 +29,9 @@ void register_validate(CLI::App& app, const GlobalOptions& global, Action& actio
 // create, start, run, state, kill, delete, list (lifecycle.cpp)
 void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& action);
 void register_exec(CLI::App& app, const GlobalOptions& global, Action& action);
+// runc stops parsing exec's flags at the container id: cuts the command off argv before
+// CLI11 sees it (returns the new argc); exec_command() returns it.
+int split_exec_command(int argc, char** argv);
+std::vector<std::string> exec_command();
 
 }  // namespace rt::cli

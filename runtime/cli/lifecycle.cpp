@@ -3,10 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/process.hpp"
 #include "cli/commands.hpp"
@@ -79,8 +79,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
         auto o = std::make_shared<core::RunOptions>();
         auto bundle_given = std::make_shared<bool>(false);  // holds --no-subreaper (no effect)
         auto* cmd = app.add_subcommand("run", "create and start a container");
-        cmd->add_option("id", o->create.id,
-                        "container id, or a bundle directory (id = its name)")
+        cmd->add_option("id", o->create.id, "container id, or a bundle directory (id = its name)")
             ->required();
         add_create_flags(cmd, o->create);
         cmd->add_flag("-d,--detach", o->detach, "do not wait for the container");

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     cli::register_exec(app, global, action);
 
     try {
-        app.parse(argc, argv);
+        app.parse(cli::split_exec_command(argc, argv), argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }

@@ -59,7 +59,7 @@ struct ContainerInfo {
 oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record);
 
 class Runtime {
-public:
+  public:
     explicit Runtime(std::string root) : store_(std::move(root)) {}
 
     // create: exit code 0 or throws. The init is left waiting for start.
@@ -75,7 +75,7 @@ public:
 
     StateStore& store() { return store_; }
 
-private:
+  private:
     struct Created;
     Created create_container(const CreateOptions& options, bool foreground_terminal);
     void start_container(ContainerDir& dir, const ContainerRecord& record);

@@ -92,9 +92,10 @@ linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
                     ErrorKind::InvalidArgument);
     if (ns.new_flags & CLONE_NEWUSER) {
         if (spec.linux->uidMappings.empty() || spec.linux->gidMappings.empty())
-            throw Error("config.json: /linux/uidMappings: a new user namespace needs uid and "
-                        "gid mappings",
-                        ErrorKind::InvalidArgument);
+            throw Error(
+                "config.json: /linux/uidMappings: a new user namespace needs uid and "
+                "gid mappings",
+                ErrorKind::InvalidArgument);
     }
     const auto& prop = spec.linux->rootfsPropagation;
     if (prop && !prop->empty()) {
@@ -117,20 +118,20 @@ linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
                         ErrorKind::Unsupported);
         std::string source = m.source.value_or("");
         // Relative bind sources are relative to the bundle (runc runs in the bundle dir).
-        if (mp.options.bind && !source.empty() && source[0] != '/')
-            source = bundle + "/" + source;
+        if (mp.options.bind && !source.empty() && source[0] != '/') source = bundle + "/" + source;
         mp.source = source;
         if (mp.options.bind && mp.source.empty())
-            throw Error("config.json: /mounts/" + std::to_string(i) +
-                            "/source: required for a bind mount",
-                        ErrorKind::InvalidArgument);
+            throw Error(
+                "config.json: /mounts/" + std::to_string(i) + "/source: required for a bind mount",
+                ErrorKind::InvalidArgument);
         if (!mp.options.bind && mp.type.empty())
             throw Error("config.json: /mounts/" + std::to_string(i) + "/type: required",
                         ErrorKind::InvalidArgument);
         if (mp.destination == "/dev" && mp.options.bind) plan.default_devices = false;
         plan.mounts.push_back(std::move(mp));
     }
-    if (spec.hooks) plan.parent_hooks = !spec.hooks->prestart.empty() || !spec.hooks->createRuntime.empty();
+    if (spec.hooks)
+        plan.parent_hooks = !spec.hooks->prestart.empty() || !spec.hooks->createRuntime.empty();
     plan.no_pivot = o.no_pivot;
     plan.no_new_keyring = o.no_new_keyring;
     plan.process = linux::build_process_plan(*spec.process, "config.json: /process");
@@ -184,11 +185,12 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     out.spec = std::make_unique<oci::Spec>(load_spec(bundle, out.config_text));
     const oci::Spec& spec = *out.spec;
     if (spec.process->terminal && o.console_socket.empty() && !foreground_terminal)
-        throw Error("config.json: /process/terminal: a terminal needs --console-socket when rt "
-                    "does not stay in the foreground",
-                    ErrorKind::InvalidArgument);
-    out.namespaces = std::make_unique<linux::NamespacePlan>(
-        linux::plan_namespaces(spec.linux->namespaces));
+        throw Error(
+            "config.json: /process/terminal: a terminal needs --console-socket when rt "
+            "does not stay in the foreground",
+            ErrorKind::InvalidArgument);
+    out.namespaces =
+        std::make_unique<linux::NamespacePlan>(linux::plan_namespaces(spec.linux->namespaces));
     out.plan = std::make_unique<linux::InitPlan>(build_init_plan(spec, o, bundle, *out.namespaces));
     linux::InitPlan& plan = *out.plan;
 
@@ -283,6 +285,8 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     return out;
 }
 
-void Runtime::create(const CreateOptions& options) { create_container(options, false); }
+void Runtime::create(const CreateOptions& options) {
+    create_container(options, false);
+}
 
 }  // namespace rt::core

@@ -92,15 +92,16 @@ int Runtime::exec(const ExecOptions& o) {
     if (status == oci::Status::Paused && !o.ignore_paused)
         throw Error("cannot exec in container \"" + o.id + "\": it is paused",
                     ErrorKind::WrongState);
-    oci::Spec container = oci::parse_config(base::read_file_at(dir.fd(), "config.json"),
-                                            dir.path() + "/config.json");
+    oci::Spec container =
+        oci::parse_config(base::read_file_at(dir.fd(), "config.json"), dir.path() + "/config.json");
     oci::Process process = exec_process(o, container);
     if (process.terminal && o.console_socket.empty() && o.detach)
         throw Error("exec: a terminal needs --console-socket with --detach",
                     ErrorKind::InvalidArgument);
 
     linux::TenantPlan plan;
-    plan.process = linux::build_process_plan(process, o.process_file.empty() ? "exec" : o.process_file);
+    plan.process =
+        linux::build_process_plan(process, o.process_file.empty() ? "exec" : o.process_file);
     plan.process.preserve_fds = o.preserve_fds;
     plan.process.new_session = process.terminal;
 

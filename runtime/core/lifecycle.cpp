@@ -141,8 +141,9 @@ void Runtime::remove(const std::string& id, bool force) {
     if (!dir.has_record()) {
         // Left half-created by a killed `rt create` (its init died with it: PDEATHSIG).
         if (!force)
-            throw Error("container \"" + id + "\" has no state (a create was interrupted); "
-                        "use delete --force",
+            throw Error("container \"" + id +
+                            "\" has no state (a create was interrupted); "
+                            "use delete --force",
                         ErrorKind::WrongState);
         store_.remove(id);
         return;
@@ -152,8 +153,8 @@ void Runtime::remove(const std::string& id, bool force) {
     // runc deletes a "created" container without --force (it was never started); running or
     // paused ones need --force.
     if ((status == oci::Status::Running || status == oci::Status::Paused) && !force)
-        throw Error("cannot delete container \"" + id + "\" that is not stopped: " +
-                        oci::to_string(status) + " (use --force)",
+        throw Error("cannot delete container \"" + id +
+                        "\" that is not stopped: " + oci::to_string(status) + " (use --force)",
                     ErrorKind::WrongState);
     destroy(dir, record, true);
 }

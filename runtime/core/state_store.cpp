@@ -6,11 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <algorithm>
+#include <cerrno>
 
 #include "base/fs.hpp"
 #include "rt/error.hpp"
@@ -21,7 +21,8 @@ void validate_container_id(const std::string& id) {
     auto bad = [&](const std::string& why) {
         return Error("invalid container id \"" + id + "\": " + why, ErrorKind::InvalidArgument);
     };
-    if (id.empty()) throw Error("invalid container id: must not be empty", ErrorKind::InvalidArgument);
+    if (id.empty())
+        throw Error("invalid container id: must not be empty", ErrorKind::InvalidArgument);
     if (id.size() > 1024) throw bad("longer than 1024 bytes");
     if (id == "." || id == "..") throw bad("must not be \".\" or \"..\"");
     for (unsigned char c : id) {
@@ -108,8 +109,9 @@ ContainerRecord ContainerDir::read_record() const {
         return parse_record(base::read_file_at(fd_.get(), "state.json"), path_ + "/state.json");
     } catch (Error& e) {
         if (e.kind() == ErrorKind::NotFound)
-            throw Error("container \"" + id_ + "\" is still being created or was left "
-                        "half-created (no state.json)",
+            throw Error("container \"" + id_ +
+                            "\" is still being created or was left "
+                            "half-created (no state.json)",
                         ErrorKind::WrongState);
         throw;
     }

@@ -45,7 +45,7 @@ std::string serialize_record(const ContainerRecord& record);
 ContainerRecord parse_record(const std::string& json, const std::string& origin);
 
 class ContainerDir {
-public:
+  public:
     ContainerDir(std::string id, std::string path, base::UniqueFd fd)
         : id_(std::move(id)), path_(std::move(path)), fd_(std::move(fd)) {}
     const std::string& id() const { return id_; }
@@ -59,14 +59,14 @@ public:
     void write_record(const ContainerRecord& record) const;
     bool has_exec_socket() const;
 
-private:
+  private:
     std::string id_;
     std::string path_;
     base::UniqueFd fd_;
 };
 
 class StateStore {
-public:
+  public:
     explicit StateStore(std::string root) : root_(std::move(root)) {}
     const std::string& root() const { return root_; }
     std::string dir_of(const std::string& id) const { return root_ + "/" + id; }
@@ -80,7 +80,7 @@ public:
     // Ids of every container dir (for `list`).
     std::vector<std::string> ids() const;
 
-private:
+  private:
     std::string root_;
 };
 

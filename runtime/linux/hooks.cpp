@@ -71,8 +71,7 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::execve(hook.path.c_str(), const_cast<char* const*>(argv),
-                 const_cast<char* const*>(envp));
+        ::execve(hook.path.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
         char msg[256];
         int n = std::snprintf(msg, sizeof msg, "exec: %s", std::strerror(errno));
         if (n > 0) (void)!::write(2, msg, static_cast<size_t>(n));
@@ -152,8 +151,8 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
     if (WIFEXITED(status))
-        std::snprintf(err, errlen, "%s: exit status %d%s%s", hook.path.c_str(),
-                      WEXITSTATUS(status), sep, output);
+        std::snprintf(err, errlen, "%s: exit status %d%s%s", hook.path.c_str(), WEXITSTATUS(status),
+                      sep, output);
     else
         std::snprintf(err, errlen, "%s: killed by signal %d%s%s", hook.path.c_str(),
                       WTERMSIG(status), sep, output);

@@ -98,8 +98,8 @@ bool step_parent_hooks(InitPlan& plan, ChildCtx& ctx) noexcept {
 
 bool step_create_container_hooks(InitPlan& plan, ChildCtx& ctx) noexcept {
     if (!plan.spec->hooks || plan.spec->hooks->createContainer.empty()) return true;
-    if (!run_hook_list(plan.spec->hooks->createContainer, "createContainer", g_state,
-                       g_state_len, ctx.msg, sizeof ctx.msg)) {
+    if (!run_hook_list(plan.spec->hooks->createContainer, "createContainer", g_state, g_state_len,
+                       ctx.msg, sizeof ctx.msg)) {
         ctx.err = 0;
         return false;
     }
@@ -221,8 +221,9 @@ constexpr Step<InitPlan> kInitSteps[] = {
 [[noreturn]] void fail_to_start_conn(ChildCtx& ctx) noexcept {
     if (g_start_conn >= 0) {
         char line[700];
-        int n = ctx.err ? std::snprintf(line, sizeof line, "%s: %s", ctx.msg, std::strerror(ctx.err))
-                        : std::snprintf(line, sizeof line, "%s", ctx.msg);
+        int n = ctx.err
+                    ? std::snprintf(line, sizeof line, "%s: %s", ctx.msg, std::strerror(ctx.err))
+                    : std::snprintf(line, sizeof line, "%s", ctx.msg);
         if (n > 0) (void)!::write(g_start_conn, line, static_cast<size_t>(n));
     }
     ::_exit(127);

@@ -46,8 +46,8 @@ struct InitPlan {
     bool no_pivot = false;
     bool no_new_keyring = false;
 
-    int sync_fd = -1;    // child end of the sync socketpair
-    int start_fd = -1;   // listening socket that `rt start` connects to (exec.sock)
+    int sync_fd = -1;            // child end of the sync socketpair
+    int start_fd = -1;           // listening socket that `rt start` connects to (exec.sock)
     std::vector<int> close_fds;  // parent-only fds (its sync end, the state dir lock...)
 
     ProcessPlan process;

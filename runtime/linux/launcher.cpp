@@ -39,7 +39,7 @@ namespace {
 // Saves the caller's namespace of one kind and restores it on destruction (for the
 // *_for_children namespaces the parent switches only around the clone).
 class NamespaceRestore {
-public:
+  public:
     NamespaceRestore(const char* proc_name, int flag) : flag_(flag) {
         std::string path = std::string("/proc/self/ns/") + proc_name;
         fd_ = base::open_fd(path, O_RDONLY);
@@ -48,7 +48,7 @@ public:
         if (fd_) ::setns(fd_.get(), flag_);
     }
 
-private:
+  private:
     int flag_;
     base::UniqueFd fd_;
 };

@@ -15,20 +15,34 @@ struct FlagOption {
 };
 
 constexpr FlagOption kFlags[] = {
-    {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},     {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},       {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},     {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS},  {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},   {"remount", false, MS_REMOUNT},
-    {"mand", false, MS_MANDLOCK},     {"nomand", true, MS_MANDLOCK},
-    {"atime", true, MS_NOATIME},      {"noatime", false, MS_NOATIME},
-    {"diratime", true, MS_NODIRATIME}, {"nodiratime", false, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME}, {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
-    {"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
-    {"silent", false, MS_SILENT},     {"loud", true, MS_SILENT},
-    {"nosymfollow", false, MS_NOSYMFOLLOW}, {"symfollow", true, MS_NOSYMFOLLOW},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"lazytime", false, MS_LAZYTIME},
+    {"nolazytime", true, MS_LAZYTIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
+    {"symfollow", true, MS_NOSYMFOLLOW},
 };
 
 struct PropagationOption {
@@ -51,12 +65,18 @@ struct AttrOption {
 
 // Recursive mount attributes (runtime-spec 1.1, applied with mount_setattr AT_RECURSIVE).
 constexpr AttrOption kAttrs[] = {
-    {"rro", false, MOUNT_ATTR_RDONLY},         {"rrw", true, MOUNT_ATTR_RDONLY},
-    {"rnosuid", false, MOUNT_ATTR_NOSUID},     {"rsuid", true, MOUNT_ATTR_NOSUID},
-    {"rnodev", false, MOUNT_ATTR_NODEV},       {"rdev", true, MOUNT_ATTR_NODEV},
-    {"rnoexec", false, MOUNT_ATTR_NOEXEC},     {"rexec", true, MOUNT_ATTR_NOEXEC},
-    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME}, {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
-    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW}, {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
 }  // namespace

@@ -14,9 +14,9 @@ namespace rt::linux {
 
 const std::vector<NamespaceKind>& namespace_kinds() {
     static const std::vector<NamespaceKind> kinds = {
-        {"user", "user", CLONE_NEWUSER}, {"pid", "pid", CLONE_NEWPID},
-        {"time", "time", CLONE_NEWTIME}, {"ipc", "ipc", CLONE_NEWIPC},
-        {"uts", "uts", CLONE_NEWUTS},    {"network", "net", CLONE_NEWNET},
+        {"user", "user", CLONE_NEWUSER},       {"pid", "pid", CLONE_NEWPID},
+        {"time", "time", CLONE_NEWTIME},       {"ipc", "ipc", CLONE_NEWIPC},
+        {"uts", "uts", CLONE_NEWUTS},          {"network", "net", CLONE_NEWNET},
         {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"mount", "mnt", CLONE_NEWNS},
     };
     return kinds;

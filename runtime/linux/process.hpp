@@ -43,10 +43,10 @@ struct ProcessPlan {
 
     bool terminal = false;
     unsigned short rows = 0, cols = 0;
-    int console_socket_fd = -1;   // where the pty master goes (SCM_RIGHTS)
-    bool console_mount = false;   // init: bind the pty slave on /dev/console
-    bool new_session = true;      // setsid() (the init always; exec only with a terminal)
-    int preserve_fds = 0;         // fds 3 .. 3+preserve_fds-1 stay open across exec
+    int console_socket_fd = -1;  // where the pty master goes (SCM_RIGHTS)
+    bool console_mount = false;  // init: bind the pty slave on /dev/console
+    bool new_session = true;     // setsid() (the init always; exec only with a terminal)
+    int preserve_fds = 0;        // fds 3 .. 3+preserve_fds-1 stay open across exec
 
     // Filled by the child.
     char exec_path[PATH_MAX] = {};

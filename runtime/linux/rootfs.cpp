@@ -1,9 +1,9 @@
 #include "linux/rootfs.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -68,8 +68,7 @@ bool finish_mount(const MountPlan& m, bool in_userns, ChildCtx& ctx) noexcept {
     for (unsigned long p : o.propagation) {
         if (!ok) break;
         if (::mount(nullptr, path, nullptr, p, nullptr) != 0)
-            ok = ctx.fail(errno, "mounts[%zu] %s: set propagation", m.index,
-                          m.destination.c_str());
+            ok = ctx.fail(errno, "mounts[%zu] %s: set propagation", m.index, m.destination.c_str());
     }
     if (ok && (o.attr_set || o.attr_clr)) {
         mount_attr attr{};
@@ -232,7 +231,8 @@ bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& c
     if (ok && (flags & MS_RDONLY)) {
         char dirpath[64];
         fd_path(dirfd, dirpath, sizeof dirpath);
-        if (::mount(nullptr, dirpath, nullptr, MS_REMOUNT | tmpfs_flags | MS_RDONLY, "mode=755") != 0)
+        if (::mount(nullptr, dirpath, nullptr, MS_REMOUNT | tmpfs_flags | MS_RDONLY, "mode=755") !=
+            0)
             ok = ctx.fail(errno, "remount cgroup tmpfs read-only");
     }
     ::close(dirfd);
@@ -279,8 +279,8 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
                         MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(target), nullptr);
         }
         if (r != 0)
-            ok = ctx.fail(errno, "mounts[%zu] mount %s (%s) on %s", m.index, source,
-                          m.type.c_str(), m.destination.c_str());
+            ok = ctx.fail(errno, "mounts[%zu] mount %s (%s) on %s", m.index, source, m.type.c_str(),
+                          m.destination.c_str());
     }
     ::close(fd);
     return ok && finish_mount(m, plan.new_userns, ctx);
@@ -291,8 +291,8 @@ struct DefaultDevice {
     unsigned major, minor;
 };
 constexpr DefaultDevice kDefaultDevices[] = {
-    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-    {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 // mknod, or (in a user namespace, where mknod is refused) bind the host's device node.
@@ -367,17 +367,16 @@ bool step_devices(InitPlan& plan, ChildCtx& ctx) noexcept {
             char rel[64], host[64];
             std::snprintf(rel, sizeof rel, "/dev/%s", d.name);
             std::snprintf(host, sizeof host, "/dev/%s", d.name);
-            if (!make_device(devfd, rel, S_IFCHR, d.major, d.minor, 0666, 0, 0, host, userns,
-                             ctx))
+            if (!make_device(devfd, rel, S_IFCHR, d.major, d.minor, 0666, 0, 0, host, userns, ctx))
                 return false;
         }
         struct Link {
             const char* target;
             const char* name;
         };
-        const Link links[] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+        const Link links[] = {{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
                               {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
-                              {"pts/ptmx", "ptmx"},        {"/proc/kcore", "core"}};
+                              {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"}};
         for (const auto& l : links) {
             if (std::strcmp(l.name, "core") == 0 && ::access("/proc/kcore", F_OK) != 0) continue;
             if (std::strcmp(l.name, "ptmx") == 0) ::unlinkat(devfd, "ptmx", 0);

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -146,7 +146,15 @@ int open_in_root(int rootfd, const char* path, int flags) noexcept {
     return reopened;
 }
 
+static int mkdir_all_depth(int rootfd, const char* path, mode_t mode, bool leaf_file,
+                           int depth) noexcept;
+
 int mkdir_all_in_root(int rootfd, const char* path, mode_t mode, bool leaf_file) noexcept {
+    return mkdir_all_depth(rootfd, path, mode, leaf_file, 0);
+}
+
+static int mkdir_all_depth(int rootfd, const char* path, mode_t mode, bool leaf_file,
+                           int depth) noexcept {
     char prefix[PATH_MAX];
     size_t plen = 0;
     int cur = ::fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
@@ -178,8 +186,7 @@ int mkdir_all_in_root(int rootfd, const char* path, mode_t mode, bool leaf_file)
         if (fd < 0 && errno == ENOENT) {
             int r;
             if (last && leaf_file) {
-                r = ::openat(cur, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                             0644);
+                r = ::openat(cur, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (r >= 0) ::close(r);
             } else {
                 r = ::mkdirat(cur, comp, mode);
@@ -191,6 +198,27 @@ int mkdir_all_in_root(int rootfd, const char* path, mode_t mode, bool leaf_file)
                 return -1;
             }
             fd = open_in_root(rootfd, prefix, O_PATH);
+            if (fd < 0 && errno == ENOENT && depth < 40) {
+                // A dangling symlink: create its target, resolved inside the root (absolute
+                // targets are relative to the root), then the rest of the path below it.
+                char target[PATH_MAX];
+                ssize_t n = ::readlinkat(cur, comp, target, sizeof target - 1);
+                if (n > 0) {
+                    target[n] = '\0';
+                    char next[PATH_MAX];
+                    prefix[plen - len - 1] = '\0';  // the parent's prefix
+                    int w = target[0] == '/'
+                                ? std::snprintf(next, sizeof next, "%s/%s", target, p)
+                                : std::snprintf(next, sizeof next, "%s/%s/%s", prefix, target, p);
+                    ::close(cur);
+                    if (w < 0 || static_cast<size_t>(w) >= sizeof next) {
+                        errno = ENAMETOOLONG;
+                        return -1;
+                    }
+                    return mkdir_all_depth(rootfd, next, mode, leaf_file, depth + 1);
+                }
+                errno = ENOENT;
+            }
         }
         if (fd < 0) {
             int e = errno;

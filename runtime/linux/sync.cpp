@@ -13,11 +13,16 @@ namespace rt::linux {
 
 const char* to_string(SyncType type) noexcept {
     switch (type) {
-        case SyncType::Go: return "go";
-        case SyncType::RunHooks: return "run-hooks";
-        case SyncType::HooksDone: return "hooks-done";
-        case SyncType::Ready: return "ready";
-        case SyncType::Error: return "error";
+        case SyncType::Go:
+            return "go";
+        case SyncType::RunHooks:
+            return "run-hooks";
+        case SyncType::HooksDone:
+            return "hooks-done";
+        case SyncType::Ready:
+            return "ready";
+        case SyncType::Error:
+            return "error";
     }
     return "unknown";
 }
@@ -70,8 +75,7 @@ std::string sync_expect(int fd, SyncType expected, const char* what) {
     std::vector<char> buf(kSyncMaxPayload + 1);
     long n = sync_recv(fd, h, buf.data(), buf.size());
     if (n < 0)
-        throw Error(std::string(what) + ": container process exited before " +
-                        to_string(expected),
+        throw Error(std::string(what) + ": container process exited before " + to_string(expected),
                     ErrorKind::Generic);
     if (h.type == SyncType::Error) {
         h.step[sizeof h.step - 1] = '\0';

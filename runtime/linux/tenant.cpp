@@ -1,9 +1,9 @@
 #include "linux/tenant.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,7 +51,7 @@ bool step_ready(TenantPlan& plan, ChildCtx& ctx) noexcept {
 constexpr Step<TenantPlan> kTenantSteps[] = {
     {"wait_parent", step_wait_parent},          // Go: cgroup joined (issue 4)
     {"join_namespaces", step_join_namespaces},  // user, mnt, net, ipc, uts, cgroup
-    {"process", step_process},  // console, rlimits, user, ..., [caps, seccomp], fds
+    {"process", step_process},                  // console, rlimits, user, ..., [caps, seccomp], fds
     {"ready", step_ready},
 };
 
@@ -72,7 +72,8 @@ int differing_namespaces(pid_t pid) {
     for (const auto& k : namespace_kinds()) {
         std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + k.proc_name;
         std::string ours = std::string("/proc/self/ns/") + k.proc_name;
-        struct stat a {}, b {};
+        struct stat a {
+        }, b{};
         if (::stat(theirs.c_str(), &a) != 0) {
             if (errno == ENOENT) continue;  // kernel without this namespace kind
             throw Error("stat " + theirs, errno);
@@ -97,7 +98,8 @@ SpawnedProcess spawn_tenant(TenantPlan& plan, pid_t init_pid, int pidns_flags,
 
     // pid and time namespaces apply to children: enter them for the clone only.
     base::UniqueFd saved_pid, saved_time;
-    if (pidns_flags & CLONE_NEWPID) saved_pid = base::open_fd("/proc/self/ns/pid_for_children", O_RDONLY);
+    if (pidns_flags & CLONE_NEWPID)
+        saved_pid = base::open_fd("/proc/self/ns/pid_for_children", O_RDONLY);
     if (pidns_flags & CLONE_NEWTIME)
         saved_time = base::open_fd("/proc/self/ns/time_for_children", O_RDONLY);
     if (pidns_flags && ::setns(plan.init_pidfd, pidns_flags) != 0)

@@ -16,8 +16,8 @@
 namespace rt::linux {
 
 struct TenantPlan {
-    int init_pidfd = -1;   // pidfd of the container's init
-    int join_flags = 0;    // namespaces of the init that differ from ours (minus pid/time)
+    int init_pidfd = -1;  // pidfd of the container's init
+    int join_flags = 0;   // namespaces of the init that differ from ours (minus pid/time)
     int sync_fd = -1;
     std::vector<int> close_fds;
     ProcessPlan process;

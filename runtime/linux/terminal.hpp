@@ -29,14 +29,14 @@ base::UniqueFd connect_unix(const std::string& path);
 // Puts a terminal in raw mode and restores it on destruction (rt run/exec in the
 // foreground with a terminal).
 class RawMode {
-public:
+  public:
     explicit RawMode(int fd);
     ~RawMode();
     RawMode(const RawMode&) = delete;
     RawMode& operator=(const RawMode&) = delete;
     bool active() const { return active_; }
 
-private:
+  private:
     int fd_;
     bool active_ = false;
     termios saved_{};

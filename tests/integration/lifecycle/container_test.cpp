@@ -1,0 +1,262 @@
+// What the container sees: namespaces, hostname, mounts, read-only root, masked paths,
+// devices, user, umask, rlimits, env, cwd, sysctl, fds, and the symlink escape.
+#define BOOST_TEST_MODULE lifecycle integration : container
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include "harness.hpp"
+
+using namespace lt;
+
+namespace {
+std::string out_of(Env& env, const std::string& script) {
+    env.sh(script);
+    Result r = env.run_container();
+    BOOST_TEST(r.code == 0, "exit " << r.code << ": " << r.err);
+    return r.out;
+}
+std::string host_ns(const char* name) {
+    char buf[256];
+    ssize_t n = ::readlink((std::string("/proc/self/ns/") + name).c_str(), buf, sizeof buf - 1);
+    buf[n < 0 ? 0 : n] = '\0';
+    return buf;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(namespaces_differ_from_the_host) {
+    Env env;
+    env.set(
+        "/linux/namespaces",
+        R"([{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},{"type":"cgroup"}])");
+    auto got = lines(out_of(
+        env, "for n in pid net ipc uts mnt cgroup user; do readlink /proc/self/ns/$n; done"));
+    BOOST_REQUIRE(got.size() == 7u);
+    const char* names[] = {"pid", "net", "ipc", "uts", "mnt", "cgroup", "user"};
+    for (int i = 0; i < 6; ++i) {
+        BOOST_TEST_CONTEXT(names[i]) {
+            BOOST_TEST(got[i] != host_ns(names[i]));
+        }
+    }
+    BOOST_TEST(got[6] == host_ns("user"));  // not asked for: shared
+    BOOST_TEST(out_of(env, "echo $$") == "1\n");
+}
+
+BOOST_AUTO_TEST_CASE(join_namespace_by_path_and_wrong_type) {
+    Env env;
+    // Join the host's network namespace by path: same inode as ours.
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"network","path":"/proc/self/ns/net"},{"type":"mount"}])");
+    BOOST_TEST(out_of(env, "readlink /proc/self/ns/net") == host_ns("net") + "\n");
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"network","path":"/proc/self/ns/uts"},{"type":"mount"}])");
+    env.sh("true");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(
+        r.err.find("/linux/namespaces/1/path: /proc/self/ns/uts is not a network namespace") !=
+            std::string::npos,
+        r.err);
+}
+
+BOOST_AUTO_TEST_CASE(user_namespace_with_mappings) {
+    Env env;
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"ipc"},{"type":"uts"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    // sysfs needs a net ns owned by the user ns: bind-mount fallback; cgroup stays a bind.
+    std::string out = out_of(env, "cat /proc/self/uid_map; id -u; ls -ln /dev/null");
+    auto l = lines(out);
+    BOOST_REQUIRE(l.size() >= 3u);
+    BOOST_TEST(l[0].find("100000") != std::string::npos, l[0]);
+    BOOST_TEST(l[1] == "0");
+}
+
+BOOST_AUTO_TEST_CASE(hostname_and_domainname) {
+    Env env;
+    env.set("/hostname", "\"box-1\"");
+    env.set("/domainname", "\"example.test\"");
+    BOOST_TEST(out_of(env, "hostname; cat /proc/sys/kernel/domainname") == "box-1\nexample.test\n");
+}
+
+BOOST_AUTO_TEST_CASE(mounts_present_with_their_options) {
+    Env env;
+    std::string src = env.dir() + "/data";
+    ::mkdir(src.c_str(), 0755);
+    write_file(src + "/f", "host data\n");
+    env.set("/mounts/-", R"({"destination":"/data","type":"bind","source":")" + src +
+                             R"(","options":["rbind","ro","nosuid","nodev"]})");
+    env.set(
+        "/mounts/-",
+        R"({"destination":"/scratch","type":"tmpfs","source":"tmpfs","options":["noexec","size=1m","mode=700"]})");
+    std::string out =
+        out_of(env,
+               "cat /data/f; grep -E ' /data | /scratch | /proc | /dev/pts | /sys | /dev/mqueue ' "
+               "/proc/self/mountinfo; touch /data/x 2>&1 || echo ro-ok; stat -c %a /scratch");
+    BOOST_TEST(out.find("host data") != std::string::npos);
+    BOOST_TEST(out.find("ro-ok") != std::string::npos, out);
+    BOOST_TEST(out.find("700") != std::string::npos, out);
+    for (auto& line : lines(out)) {
+        if (line.find(" /data ") != std::string::npos) {
+            BOOST_TEST(line.find("ro,nosuid,nodev") != std::string::npos, line);
+        }
+        if (line.find(" /scratch ") != std::string::npos) {
+            BOOST_TEST(line.find("noexec") != std::string::npos, line);
+            BOOST_TEST(line.find("size=1024k") != std::string::npos, line);
+        }
+        if (line.find(" /sys ") != std::string::npos)
+            BOOST_TEST(line.find(" ro,") != std::string::npos, line);
+    }
+    BOOST_TEST(out.find(" /proc ") != std::string::npos);
+    BOOST_TEST(out.find(" /dev/pts ") != std::string::npos);
+    BOOST_TEST(out.find(" /dev/mqueue ") != std::string::npos);
+    BOOST_TEST(!exists(src + "/x"));
+}
+
+BOOST_AUTO_TEST_CASE(cgroup_mount_hybrid_layout) {
+    Env env;
+    std::string out =
+        out_of(env, "ls /sys/fs/cgroup; grep ' /sys/fs/cgroup/memory ' /proc/self/mountinfo");
+    for (const char* c : {"memory", "pids", "cpu", "devices", "systemd"})
+        BOOST_TEST(out.find(std::string(c) + "\n") != std::string::npos, c << " in " << out);
+    BOOST_TEST(out.find(" ro,") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(readonly_root_and_propagation) {
+    Env env;
+    env.set("/root/readonly", "true");
+    BOOST_TEST(out_of(env, "touch /newfile 2>/dev/null && echo writable || echo readonly") ==
+               "readonly\n");
+    env.set("/root/readonly", "false");
+    env.own_rootfs();
+    BOOST_TEST(out_of(env, "touch /newfile && echo writable") == "writable\n");
+    BOOST_TEST(exists(env.rootfs() + "/newfile"));
+}
+
+BOOST_AUTO_TEST_CASE(masked_and_readonly_paths) {
+    Env env;
+    std::string out =
+        out_of(env,
+               "cat /proc/keys /proc/timer_list | wc -c; ls /sys/firmware | wc -l; echo 1 > "
+               "/proc/sys/kernel/ns_last_pid 2>/dev/null "
+               "|| echo sys-ro; grep -c -E ' /proc/(keys|timer_list) ' /proc/self/mountinfo");
+    BOOST_REQUIRE(exists("/proc/keys") && exists("/proc/timer_list") && exists("/sys/firmware"));
+    BOOST_TEST(read_file("/proc/timer_list").size() > 0u);  // the host's is not empty
+    auto l = lines(out);
+    BOOST_REQUIRE(l.size() == 4u);
+    BOOST_TEST(l[0] == "0");  // /dev/null bound on them
+    BOOST_TEST(l[1] == "0");  // empty read-only tmpfs
+    BOOST_TEST(l[2] == "sys-ro");
+    BOOST_TEST(l[3] == "2");
+}
+
+BOOST_AUTO_TEST_CASE(devices_default_and_configured) {
+    Env env;
+    env.set(
+        "/linux/devices",
+        R"([{"path":"/dev/mynull","type":"c","major":1,"minor":3,"fileMode":432,"uid":1,"gid":2},{"path":"/dev/sub/myzero","type":"c","major":1,"minor":5}])");
+    std::string out =
+        out_of(env,
+               "for d in null zero full random urandom tty mynull sub/myzero; do stat -c '%n %t:%T "
+               "%F' /dev/$d; done; "
+               "stat -c '%a %u %g' /dev/mynull; readlink /dev/ptmx; readlink /dev/fd; readlink "
+               "/dev/stdin; test -d /dev/pts && test -d /dev/shm && echo dirs");
+    for (const char* want : {"/dev/null 1:3 character special file", "/dev/zero 1:5",
+                             "/dev/full 1:7", "/dev/random 1:8", "/dev/urandom 1:9", "/dev/tty 5:0",
+                             "/dev/mynull 1:3", "/dev/sub/myzero 1:5", "660 1 2", "pts/ptmx",
+                             "/proc/self/fd\n", "/proc/self/fd/0", "dirs"})
+        BOOST_TEST(out.find(want) != std::string::npos, want << " in " << out);
+}
+
+BOOST_AUTO_TEST_CASE(user_groups_and_umask) {
+    Env env;
+    env.set("/process/user", R"({"uid":1000,"gid":1001,"additionalGids":[2000,2001],"umask":63})");
+    env.set("/root/readonly", "false");
+    std::string out = out_of(env, "id -u; id -g; id -G; umask; echo $HOME");
+    BOOST_TEST(out == "1000\n1001\n1001 2000 2001\n0077\n/\n", out);
+    env.set("/process/user", R"({"uid":0,"gid":0})");
+    BOOST_TEST(out_of(env, "umask; echo $HOME") == "0022\n/root\n");
+}
+
+BOOST_AUTO_TEST_CASE(rlimits_applied) {
+    Env env;
+    env.set(
+        "/process/rlimits",
+        R"([{"type":"RLIMIT_NOFILE","soft":512,"hard":768},{"type":"RLIMIT_NPROC","soft":300,"hard":400}])");
+    BOOST_TEST(out_of(env, "ulimit -n; ulimit -Hn; ulimit -u") == "512\n768\n300\n");
+    env.set("/process/rlimits", R"([{"type":"RLIMIT_BOGUS","soft":1,"hard":1}])");
+    env.sh("true");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(
+        r.err.find("/process/rlimits/0/type: unknown rlimit \"RLIMIT_BOGUS\"") != std::string::npos,
+        r.err);
+}
+
+BOOST_AUTO_TEST_CASE(env_and_cwd) {
+    Env env;
+    env.set("/process/env", R"(["PATH=/bin:/usr/bin","FOO=bar baz","EMPTY="])");
+    env.set("/process/cwd", "\"/work/dir\"");
+    std::string out = out_of(env, "echo \"$FOO|$EMPTY|$PATH\"; pwd");
+    BOOST_TEST(out == "bar baz||/bin:/usr/bin\n/work/dir\n");
+}
+
+BOOST_AUTO_TEST_CASE(sysctl_and_oom_score_adj) {
+    Env env;
+    env.set("/linux/sysctl", R"({"net.ipv4.ip_forward":"1","kernel.shm_rmid_forced":"1"})");
+    env.set("/process/oomScoreAdj", "500");
+    BOOST_TEST(out_of(env,
+                      "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shm_rmid_forced "
+                      "/proc/self/oom_score_adj") == "1\n1\n500\n");
+    // The host is unchanged by the container's own network namespace.
+    BOOST_TEST(read_file("/proc/sys/kernel/shm_rmid_forced") == "0\n");
+}
+
+BOOST_AUTO_TEST_CASE(only_stdio_and_preserved_fds_reach_the_process) {
+    Env env;
+    // ls opens the directory it lists as fd 3: /proc/self/fd shows 0 1 2 3.
+    BOOST_TEST(out_of(env, "ls /proc/self/fd | tr '\\n' ' '") == "0 1 2 3 ");
+    std::string path = env.dir() + "/extra";
+    write_file(path, "preserved\n");
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    BOOST_REQUIRE(fd >= 0);
+    int fd3 = ::fcntl(fd, F_DUPFD_CLOEXEC, 40);
+    ::close(fd);
+    env.sh("ls /proc/self/fd | tr '\\n' ' '; cat <&3");
+    env.write_config();
+    // The child sees the file as fd 3 (dup2 inside a shell), passed with --preserve-fds 1.
+    Result r = lt::run({"/bin/bash", "-c",
+                        std::string("exec 3<&") + std::to_string(fd3) + " " + std::to_string(fd3) +
+                            "<&-; exec " RT_BINARY " --root " + env.root() +
+                            " run --preserve-fds 1 -b " + env.bundle() + " " + unique("fds")},
+                       "", {fd3});
+    ::close(fd3);
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == "0 1 2 3 4 preserved\n", r.out);
+}
+
+BOOST_AUTO_TEST_CASE(symlink_in_rootfs_cannot_redirect_a_mount_to_the_host) {
+    // CVE-2021-30465: /evil -> / (absolute) and /up -> ../../.. in the rootfs; mounts on
+    // /evil/<host dir>/x and /up/x must land inside the rootfs.
+    Env env;
+    env.own_rootfs();
+    std::string host_target = env.dir() + "/host-target";
+    ::mkdir(host_target.c_str(), 0755);
+    BOOST_REQUIRE(::symlink("/", (env.rootfs() + "/evil").c_str()) == 0);
+    BOOST_REQUIRE(::symlink("../../../..", (env.rootfs() + "/up").c_str()) == 0);
+    env.set("/mounts/-",
+            R"({"destination":"/evil)" + host_target + R"(/x","type":"tmpfs","source":"tmpfs"})");
+    env.set("/mounts/-", R"({"destination":"/up/escaped","type":"tmpfs","source":"tmpfs"})");
+    env.set("/root/readonly", "false");
+    std::string out =
+        out_of(env, std::string("grep -c tmpfs /proc/self/mountinfo >/dev/null; test -d ") +
+                        host_target + "/x && echo inside-ok; test -d /escaped && echo up-ok");
+    BOOST_TEST(out == "inside-ok\nup-ok\n", out);
+    BOOST_TEST(!exists(host_target + "/x"));
+    BOOST_TEST(!exists(env.dir() + "/escaped"));
+    BOOST_TEST(!exists("/escaped"));
+    BOOST_TEST(exists(env.rootfs() + host_target + "/x"));
+}

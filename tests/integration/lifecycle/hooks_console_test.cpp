@@ -1,0 +1,180 @@
+// Hooks (all six kinds: order, state on stdin, failure semantics, timeout) and terminals
+// (--console-socket receives a working pty master).
+#define BOOST_TEST_MODULE lifecycle integration : hooks and console
+#include <poll.h>
+#include <rapidjson/document.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstring>
+
+#include "harness.hpp"
+
+using namespace lt;
+
+namespace {
+
+// A host hook script that logs its kind and its stdin (the state) to <dir>/hk/log.
+std::string host_hook(Env& env) {
+    std::string path = env.dir() + "/hook.sh";
+    write_file(path, "#!/bin/sh\necho \"$1\" >> " + env.dir() + "/hk/log\ntr -d '\\n' >> " +
+                         env.dir() + "/hk/log\necho >> " + env.dir() + "/hk/log\n");
+    ::chmod(path.c_str(), 0755);
+    ::mkdir((env.dir() + "/hk").c_str(), 0755);
+    return path;
+}
+
+std::string hook_json(const std::string& path, const std::string& kind) {
+    return R"({"path":")" + path + R"(","args":["hook.sh",")" + kind + R"("]})";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(hooks_run_in_order_with_the_state_on_stdin) {
+    Env env;
+    std::string hook = host_hook(env);
+    std::string log = env.dir() + "/hk/log";
+    env.set("/mounts/-", R"({"destination":"/hk","type":"bind","source":")" + env.dir() +
+                             R"(/hk","options":["rbind"]})");
+    // startContainer runs in the container after pivot_root: a container path.
+    std::string in_container =
+        R"({"path":"/bin/sh","args":["sh","-c","echo startContainer >> /hk/log; tr -d \\\\n >> /hk/log; echo >> /hk/log"]})";
+    env.set("/hooks", "{\"prestart\":[" + hook_json(hook, "prestart") + "],\"createRuntime\":[" +
+                          hook_json(hook, "createRuntime") + "],\"createContainer\":[" +
+                          hook_json(hook, "createContainer") + "],\"startContainer\":[" +
+                          in_container + "],\"poststart\":[" + hook_json(hook, "poststart") +
+                          "],\"poststop\":[" + hook_json(hook, "poststop") + "]}");
+    env.set("/annotations", R"({"org.test":"yes"})");
+    env.set("/process/args", R"(["sleep","1000"])");
+    std::string id = env.id();
+    Result r = env.rt({"create", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    int pid = env.pid(id);
+    r = env.rt({"start", id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    r = env.rt({"delete", "--force", id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+
+    auto l = lines(read_file(log));
+    std::vector<std::string> kinds;
+    std::vector<std::string> statuses;
+    for (size_t i = 0; i + 1 < l.size(); i += 2) {
+        kinds.push_back(l[i]);
+        rapidjson::Document d;
+        d.Parse(l[i + 1].c_str());
+        BOOST_REQUIRE_MESSAGE(!d.HasParseError(), "state JSON: " << l[i + 1]);
+        BOOST_TEST(std::string(d["id"].GetString()) == id);
+        BOOST_TEST(std::string(d["bundle"].GetString()) == env.bundle());
+        BOOST_TEST(std::string(d["annotations"]["org.test"].GetString()) == "yes");
+        if (l[i] != "poststop") BOOST_TEST(d["pid"].GetInt() == pid, l[i]);
+        statuses.push_back(d["status"].GetString());
+    }
+    BOOST_TEST(kinds == (std::vector<std::string>{"prestart", "createRuntime", "createContainer",
+                                                  "startContainer", "poststart", "poststop"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(statuses == (std::vector<std::string>{"creating", "creating", "creating", "created",
+                                                     "running", "stopped"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(failing_poststart_and_poststop_only_warn) {
+    Env env;
+    env.set("/hooks",
+            R"({"poststart":[{"path":"/bin/false"}],"poststop":[{"path":"/bin/false"}]})");
+    env.set("/process/args", R"(["sleep","1000"])");
+    std::string id = env.id();
+    BOOST_REQUIRE(env.rt({"run", "-d", "-b", env.bundle(), id}).code == 0);
+    BOOST_TEST(env.status(id) == "running");
+    Result r = env.rt({"delete", "--force", id});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.err.find("hook poststop[0] /bin/false: exit status 1") != std::string::npos,
+               r.err);
+    BOOST_TEST(!exists(env.root() + "/" + id));
+}
+
+BOOST_AUTO_TEST_CASE(hook_env_args_and_timeout) {
+    Env env;
+    std::string path = env.dir() + "/envhook.sh";
+    (void)path;
+    env.set("/hooks",
+            R"({"createRuntime":[{"path":"/bin/sh","args":["sh","-c","echo \"$0|$1|$FOO\" > )" +
+                env.dir() + R"(/envout","name0","arg1"],"env":["FOO=bar"]}]})");
+    BOOST_TEST(env.run_container().code == 0);
+    BOOST_TEST(read_file(env.dir() + "/envout") == "name0|arg1|bar\n");
+
+    env.set("/hooks",
+            R"({"createRuntime":[{"path":"/bin/sleep","args":["sleep","30"],"timeout":1}]})");
+    std::string id = env.id();
+    Result r = env.rt({"create", "-b", env.bundle(), id});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(
+        r.err.find("hook createRuntime[0] /bin/sleep: timed out after 1 s") != std::string::npos,
+        r.err);
+    BOOST_TEST(!exists(env.root() + "/" + id));
+}
+
+BOOST_AUTO_TEST_CASE(console_socket_receives_a_working_pty) {
+    Env env;
+    std::string sock_path = env.dir() + "/console.sock";
+    int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, sock_path.c_str(), sizeof addr.sun_path - 1);
+    BOOST_REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    BOOST_REQUIRE(::listen(listener, 1) == 0);
+
+    env.set("/process/terminal", "true");
+    env.set("/process/consoleSize", R"({"height":33,"width":101})");
+    env.sh("read line; echo got:$line; stty size; tty; test -c /dev/console && echo console");
+    std::string id = env.id();
+    Result r = env.rt({"create", "--console-socket", sock_path, "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    BOOST_REQUIRE(conn >= 0);
+    char payload[64] = {};
+    iovec iov{payload, sizeof payload - 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    BOOST_REQUIRE(::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    BOOST_REQUIRE(c && c->cmsg_type == SCM_RIGHTS);
+    int master;
+    std::memcpy(&master, CMSG_DATA(c), sizeof master);
+    ::close(conn);
+    ::close(listener);
+
+    r = env.rt({"start", id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    BOOST_REQUIRE(::write(master, "typed\n", 6) == 6);
+    std::string out;
+    for (;;) {
+        pollfd p{master, POLLIN, 0};
+        if (::poll(&p, 1, 10000) <= 0) break;
+        char buf[512];
+        ssize_t n = ::read(master, buf, sizeof buf);
+        if (n <= 0) break;  // EIO once the container's side is closed
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(master);
+    BOOST_TEST(out.find("got:typed") != std::string::npos, out);
+    BOOST_TEST(out.find("33 101") != std::string::npos, out);
+    BOOST_TEST(out.find("/dev/pts/0") != std::string::npos, out);
+    BOOST_TEST(out.find("console") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(terminal_without_console_socket_is_refused_for_create) {
+    Env env;
+    env.set("/process/terminal", "true");
+    std::string id = env.id();
+    Result r = env.rt({"create", "-b", env.bundle(), id});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("--console-socket") != std::string::npos, r.err);
+    BOOST_TEST(!exists(env.root() + "/" + id));
+}

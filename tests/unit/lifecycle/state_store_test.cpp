@@ -1,0 +1,100 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <string>
+
+#include "base/fs.hpp"
+#include "core/state_store.hpp"
+#include "rt/error.hpp"
+
+using namespace rt;
+
+namespace {
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/rt-unit-lifecycle-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { base::remove_all_at(AT_FDCWD, path); }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(container_id_validation) {
+    for (const char* ok : {"a", "my-container_1.2", "0123456789abcdef"})
+        BOOST_CHECK_NO_THROW(core::validate_container_id(ok));
+    std::string too_long(1025, 'x');
+    for (std::string bad :
+         {std::string(""), std::string("/"), std::string(".."), std::string("."),
+          std::string("a/b"), std::string("a\nb"), std::string("a\x7f"), too_long}) {
+        BOOST_TEST_CONTEXT(bad) {
+            BOOST_CHECK_THROW(core::validate_container_id(bad), Error);
+        }
+    }
+    BOOST_CHECK_NO_THROW(core::validate_container_id(std::string(1024, 'y')));
+}
+
+BOOST_AUTO_TEST_CASE(record_round_trip) {
+    core::ContainerRecord r;
+    r.id = "c1";
+    r.bundle = "/b";
+    r.rootfs = "/b/rootfs";
+    r.pid = 42;
+    r.start_time = 123456789012ULL;
+    r.created = "2026-01-01T00:00:00.000000000Z";
+    r.owner = "root";
+    r.annotations = {{"a", "1"}, {"quote\"d", "x\ny"}};
+    r.cgroup_path = "/sys/fs/cgroup/x";
+    auto back = core::parse_record(core::serialize_record(r), "state.json");
+    BOOST_TEST(back.id == r.id);
+    BOOST_TEST(back.bundle == r.bundle);
+    BOOST_TEST(back.rootfs == r.rootfs);
+    BOOST_TEST(back.pid == r.pid);
+    BOOST_TEST(back.start_time == r.start_time);
+    BOOST_TEST(back.created == r.created);
+    BOOST_TEST(back.owner == r.owner);
+    BOOST_TEST(back.cgroup_path == r.cgroup_path);
+    BOOST_TEST((back.annotations == r.annotations));
+}
+
+BOOST_AUTO_TEST_CASE(state_store_reserve_is_exclusive_and_leaves_the_first_untouched) {
+    TempDir tmp;
+    core::StateStore store(tmp.path + "/root");
+    {
+        core::ContainerDir d = store.reserve("c1");
+        core::ContainerRecord r;
+        r.id = "c1";
+        r.pid = 7;
+        d.write_record(r);
+    }
+    try {
+        store.reserve("c1");
+        BOOST_FAIL("duplicate id accepted");
+    } catch (const Error& e) {
+        BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(ErrorKind::AlreadyExists));
+        BOOST_TEST(std::string(e.what()) == "container \"c1\" already exists");
+    }
+    BOOST_TEST(store.open("c1").read_record().pid == 7);
+    struct stat st {};
+    BOOST_REQUIRE(::stat((tmp.path + "/root").c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 0777) == 0700u);
+    BOOST_TEST(store.ids() == (std::vector<std::string>{"c1"}), boost::test_tools::per_element());
+    store.remove("c1");
+    BOOST_TEST(store.ids().empty());
+    BOOST_CHECK_THROW(store.open("c1"), Error);
+}
+
+BOOST_AUTO_TEST_CASE(state_store_open_missing_names_the_container) {
+    TempDir tmp;
+    core::StateStore store(tmp.path);
+    try {
+        store.open("nope");
+        BOOST_FAIL("no error");
+    } catch (const Error& e) {
+        BOOST_TEST(std::string(e.what()) == "container \"nope\" does not exist");
+        BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(ErrorKind::NotFound));
+    }
+}
