@@ -20,6 +20,7 @@
 #include "base/process.hpp"
 #include "base/rollback.hpp"
 #include "core/container.hpp"
+#include "core/state_json.hpp"
 #include "core/created.hpp"
 #include "linux/hooks.hpp"
 #include "linux/init.hpp"
@@ -168,7 +169,7 @@ std::string make_state(const ContainerRecord& r, oci::Status status) {
     st.pid = r.pid;
     st.bundle = r.bundle;
     st.annotations = r.annotations;
-    return oci::serialize_state(st);
+    return state_json(st);
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {
