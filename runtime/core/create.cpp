@@ -2,7 +2,6 @@
 // on `rollback`, so any failure (thrown rt::Error) leaves no state dir, process, mount or
 // cgroup behind. The child side of each step is in linux/init.cpp (kInitSteps).
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -20,8 +19,8 @@
 #include "base/process.hpp"
 #include "base/rollback.hpp"
 #include "core/container.hpp"
-#include "core/state_json.hpp"
 #include "core/created.hpp"
+#include "core/state_json.hpp"
 #include "linux/hooks.hpp"
 #include "linux/init.hpp"
 #include "linux/launcher.hpp"
@@ -46,11 +45,27 @@ std::string rfc3339_now() {
     return buf;
 }
 
+// The creator's user name from /etc/passwd, read directly: rt is linked statically, and
+// glibc's NSS (getpwuid) cannot be used from a static binary.
 std::string owner_name() {
     uid_t uid = ::getuid();
     if (uid == 0) return "root";
-    if (passwd* pw = ::getpwuid(uid)) return pw->pw_name;
-    return std::to_string(uid);
+    std::string id = std::to_string(uid);
+    try {
+        std::string passwd = base::read_file("/etc/passwd");
+        size_t pos = 0;
+        while (pos < passwd.size()) {
+            size_t end = passwd.find('\n', pos);
+            if (end == std::string::npos) end = passwd.size();
+            std::string_view line(passwd.data() + pos, end - pos);
+            auto c1 = line.find(':'), c2 = line.find(':', c1 + 1), c3 = line.find(':', c2 + 1);
+            if (c3 != std::string_view::npos && line.substr(c2 + 1, c3 - c2 - 1) == id)
+                return std::string(line.substr(0, c1));
+            pos = end + 1;
+        }
+    } catch (const Error&) {
+    }
+    return id;
 }
 
 // config.json: parse + validate, with the checks only a Linux runtime makes.

@@ -193,6 +193,20 @@ constexpr Step<ProcessPlan> kProcessSteps[] = {
     {"close_fds", step_close_fds},
 };
 
+bool step_signal_mask(ProcessPlan&, ChildCtx& ctx) noexcept {
+    sigset_t none;
+    sigemptyset(&none);
+    if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) return ctx.fail(errno, "sigprocmask");
+    return true;
+}
+
+// Right before execve, after `rt start` (init) or Ready (exec): only what must come last.
+constexpr Step<ProcessPlan> kFinalSteps[] = {
+    {"signal_mask", step_signal_mask},  // rt run/exec block signals for forwarding
+    // security (issue 5): "seccomp" goes here: last, after setuid and the start rendezvous,
+    // so that rt's own setup syscalls are not filtered.
+};
+
 }  // namespace
 
 int rlimit_resource(const std::string& name) {
@@ -259,10 +273,8 @@ bool run_process_steps(ProcessPlan& plan, ChildCtx& ctx) noexcept {
 }
 
 void process_exec(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    if (!run_steps(kFinalSteps, plan, ctx)) return;
     ctx.step = "exec";
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execve(plan.exec_path, plan.argv.data(), plan.envp.data());
     ctx.fail(errno, "exec: \"%s\"", plan.argv[0]);
 }

@@ -6,7 +6,8 @@
 //   console -> rlimits -> [security: LSM label] -> user (setgroups/setgid/setuid)
 //   -> umask -> cwd (checked inside the root) -> env (HOME) -> executable (PATH lookup)
 //   -> no_new_privileges -> [security: capabilities, seccomp: last, after setuid]
-//   -> close_fds -> (init: ready, wait for start, startContainer hooks) -> execve
+//   -> close_fds -> (init: ready, wait for start, startContainer hooks)
+//   -> kFinalSteps: signal_mask, [security: seccomp] -> execve
 #pragma once
 
 #include <sys/resource.h>
@@ -60,7 +61,7 @@ ProcessPlan build_process_plan(const oci::Process& process, const std::string& o
 
 // Child side: the shared, ordered setup steps (see the header comment).
 bool run_process_steps(ProcessPlan& plan, ChildCtx& ctx) noexcept;
-// Resets the signal mask and execs. Returns only on failure (ctx filled, step "exec").
+// Runs kFinalSteps (signal mask, [seccomp]) and execs. Returns only on failure (ctx filled).
 void process_exec(ProcessPlan& plan, ChildCtx& ctx) noexcept;
 
 // Individual steps, for callers that need to interleave their own (the init).

@@ -68,8 +68,9 @@ BOOST_AUTO_TEST_CASE(failure_missing_rootfs) {
 
 BOOST_AUTO_TEST_CASE(failure_bad_namespace_path) {
     Env env;
-    env.set("/linux/namespaces",
-            R"([{"type":"pid"},{"type":"network","path":"/proc/nope/ns/net"},{"type":"mount"}])");
+    env.set(
+        "/linux/namespaces",
+        R"([{"type":"pid"},{"type":"network","path":"/proc/nope/ns/net"},{"type":"mount"},{"type":"uts"}])");
     expect_failure_leaves_nothing(env, "/linux/namespaces/1/path: open /proc/nope/ns/net");
 }
 
@@ -122,7 +123,8 @@ BOOST_AUTO_TEST_CASE(failure_cwd_is_a_file) {
 
 BOOST_AUTO_TEST_CASE(failure_bad_id_mapping) {
     Env env;
-    env.set("/linux/namespaces", R"([{"type":"pid"},{"type":"user"},{"type":"mount"}])");
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"}])");
     // Overlapping ranges: the kernel refuses the uid_map write (parent side, after clone).
     env.set(
         "/linux/uidMappings",

@@ -47,11 +47,13 @@ BOOST_AUTO_TEST_CASE(namespaces_differ_from_the_host) {
 BOOST_AUTO_TEST_CASE(join_namespace_by_path_and_wrong_type) {
     Env env;
     // Join the host's network namespace by path: same inode as ours.
-    env.set("/linux/namespaces",
-            R"([{"type":"pid"},{"type":"network","path":"/proc/self/ns/net"},{"type":"mount"}])");
+    env.set(
+        "/linux/namespaces",
+        R"([{"type":"pid"},{"type":"network","path":"/proc/self/ns/net"},{"type":"mount"},{"type":"uts"}])");
     BOOST_TEST(out_of(env, "readlink /proc/self/ns/net") == host_ns("net") + "\n");
-    env.set("/linux/namespaces",
-            R"([{"type":"pid"},{"type":"network","path":"/proc/self/ns/uts"},{"type":"mount"}])");
+    env.set(
+        "/linux/namespaces",
+        R"([{"type":"pid"},{"type":"network","path":"/proc/self/ns/uts"},{"type":"mount"},{"type":"uts"}])");
     env.sh("true");
     Result r = env.run_container();
     BOOST_TEST(r.code != 0);
