@@ -262,3 +262,30 @@ BOOST_AUTO_TEST_CASE(symlink_in_rootfs_cannot_redirect_a_mount_to_the_host) {
     BOOST_TEST(!exists("/escaped"));
     BOOST_TEST(exists(env.rootfs() + host_target + "/x"));
 }
+
+BOOST_AUTO_TEST_CASE(no_pivot_uses_chroot) {
+    Env env;
+    env.sh(
+        "ls / | grep -c busybox >/dev/null; test -x /bin/busybox && echo in-rootfs; grep -c ' / ' "
+        "/proc/self/mountinfo");
+    env.write_config();
+    Result r = env.rt({"run", "--no-pivot", "-b", env.bundle(), env.id()});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out.find("in-rootfs") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(time_namespace_offsets) {
+    Env env;
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"mount"},{"type":"uts"},{"type":"time"}])");
+    env.set("/linux/timeOffsets",
+            R"({"boottime":{"secs":864000,"nanosecs":0},"monotonic":{"secs":0,"nanosecs":0}})");
+    std::string out = out_of(env, "cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time");
+    auto l = lines(out);
+    BOOST_REQUIRE(l.size() == 2u);
+    double host_uptime = std::stod(read_file("/proc/uptime"));
+    BOOST_TEST(std::stod(l[0]) >= host_uptime + 864000 - 5, out);
+    BOOST_TEST(l[1] != host_ns("time"));
+    // rt's own time namespace for children was restored after the clone.
+    BOOST_TEST(host_ns("time_for_children") == host_ns("time"));
+}

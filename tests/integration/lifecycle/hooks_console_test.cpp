@@ -178,3 +178,17 @@ BOOST_AUTO_TEST_CASE(terminal_without_console_socket_is_refused_for_create) {
     BOOST_TEST(r.err.find("--console-socket") != std::string::npos, r.err);
     BOOST_TEST(!exists(env.root() + "/" + id));
 }
+
+BOOST_AUTO_TEST_CASE(run_in_the_foreground_attaches_the_callers_terminal) {
+    // script(1) gives rt a pty as its stdin/stdout, as a person's terminal would be.
+    Env env;
+    env.set("/process/terminal", "true");
+    env.sh("tty; echo in-container-tty; exit 4");
+    env.write_config();
+    std::string cmd = std::string(RT_BINARY) + " --root " + env.root() + " run -b " + env.bundle() +
+                      " " + env.id();
+    Result r = lt::run({"script", "-qec", cmd, "/dev/null"});
+    BOOST_TEST(r.code == 4, r.out << r.err);
+    BOOST_TEST(r.out.find("/dev/pts/0") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("in-container-tty") != std::string::npos, r.out);
+}
