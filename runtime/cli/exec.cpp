@@ -94,8 +94,8 @@ void register_exec(CLI::App& app, const GlobalOptions& global, Action& action) {
     cmd->add_option("--apparmor", o->apparmor, "AppArmor profile");
     cmd->add_option("--process-label", o->process_label, "SELinux label");
     cmd->add_option("--cgroup", "cgroup (sub)path to join (accepted; issue 4)");
-    cmd->callback([&action, &global, o, cmd] {
-        action = [&global, o, cmd] {
+    cmd->callback([&action, &global, o] {
+        action = [&global, o] {
             o->args = exec_command();
             return core::Runtime(global.root).exec(*o);
         };

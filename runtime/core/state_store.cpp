@@ -68,9 +68,12 @@ ContainerRecord parse_record(const std::string& json, const std::string& origin)
     if (d.HasParseError() || !d.IsObject())
         throw Error(origin + ": not a valid state file", ErrorKind::Generic);
     ContainerRecord r;
+    // Const iterators only: clang's C++20 mode finds rapidjson's mutable iterator comparisons
+    // ambiguous.
+    const rapidjson::Value& root = d;
     auto str = [&](const char* key, std::string& out) {
-        auto it = d.FindMember(key);
-        if (it != d.MemberEnd() && it->value.IsString())
+        auto it = root.FindMember(key);
+        if (it != root.MemberEnd() && it->value.IsString())
             out.assign(it->value.GetString(), it->value.GetStringLength());
     };
     str("id", r.id);
@@ -79,13 +82,14 @@ ContainerRecord parse_record(const std::string& json, const std::string& origin)
     str("created", r.created);
     str("owner", r.owner);
     str("cgroupPath", r.cgroup_path);
-    if (auto it = d.FindMember("pid"); it != d.MemberEnd() && it->value.IsInt())
+    if (auto it = root.FindMember("pid"); it != root.MemberEnd() && it->value.IsInt())
         r.pid = it->value.GetInt();
-    if (auto it = d.FindMember("startTime"); it != d.MemberEnd() && it->value.IsUint64())
+    if (auto it = root.FindMember("startTime"); it != root.MemberEnd() && it->value.IsUint64())
         r.start_time = it->value.GetUint64();
-    if (auto it = d.FindMember("annotations"); it != d.MemberEnd() && it->value.IsObject()) {
-        for (auto& m : it->value.GetObject())
-            if (m.value.IsString()) r.annotations[m.name.GetString()] = m.value.GetString();
+    if (auto it = root.FindMember("annotations"); it != root.MemberEnd() && it->value.IsObject()) {
+        const rapidjson::Value& obj = it->value;
+        for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m)
+            if (m->value.IsString()) r.annotations[m->name.GetString()] = m->value.GetString();
     }
     return r;
 }
