@@ -33,16 +33,21 @@ step "fuzzing (${RT_FUZZ_SECONDS:-60} s per target)"
 shopt -s nullglob
 fuzzers=(build-fuzz/bin/fuzz-*)
 if ((${#fuzzers[@]} == 0)); then
-  echo "no fuzz targets built"
+  echo "no fuzz targets built (expected build-fuzz/bin/fuzz-*)" >&2
+  exit 1
 fi
 for f in "${fuzzers[@]}"; do
   corpus=$(mktemp -d)
+  trap 'rm -rf "$corpus"' EXIT
   name=$(basename "$f")
+  args=(-max_total_time="${RT_FUZZ_SECONDS:-60}" -print_final_stats=1 -artifact_prefix=build-fuzz/)
+  [ -f "tests/fuzz/$name.dict" ] && args+=(-dict="tests/fuzz/$name.dict")
   seeds=()
   [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
   echo "-- $name"
-  "$f" -max_total_time="${RT_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" "${seeds[@]}" 2>&1 | tail -n 3
+  "$f" "${args[@]}" "$corpus" "${seeds[@]}" 2>&1 | tail -n 12
   rm -rf "$corpus"
+  trap - EXIT
 done
 
 step "all tests passed"
