@@ -263,6 +263,10 @@ BOOST_AUTO_TEST_CASE(memory_hog_is_oom_killed_and_reported) {
     // The limit was reached (failcnt is not kept by every kernel: 6.18 reports 0).
     BOOST_TEST(st.memory.usage.max >= static_cast<uint64_t>(limit) - (4 << 20));
     BOOST_TEST(st.memory.oom_kills >= 1u);
+    // Removing the cgroup wakes the watcher, which then reports no OOM and not alive.
+    s.m.destroy();
+    BOOST_TEST(!oom.alive());
+    BOOST_TEST(oom.consume() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(fork_bomb_stops_at_pids_limit) {
@@ -655,6 +659,24 @@ BOOST_AUTO_TEST_CASE(kill_all_signals_every_process) {
         BOOST_TEST(WIFSIGNALED(status));
         BOOST_TEST(WTERMSIG(status) == sig);
     }
+}
+
+BOOST_AUTO_TEST_CASE(signals_to_a_paused_container_wait_for_resume) {
+    Scoped s;
+    Child c([](int) {
+        ::pause();
+        return 0;
+    });
+    s.m.enter(c.pid());
+    c.release();
+    s.m.freeze();
+    s.m.kill_all(SIGTERM);  // must not thaw a paused container
+    BOOST_TEST((s.m.freezer_state() == FreezerState::Frozen));
+    BOOST_TEST((s.m.pids() == std::vector<pid_t>{c.pid()}));
+    s.m.thaw();
+    int status = c.wait();
+    BOOST_TEST(WIFSIGNALED(status));
+    BOOST_TEST(WTERMSIG(status) == SIGTERM);
 }
 
 BOOST_AUTO_TEST_CASE(stats_hold_real_numbers) {
