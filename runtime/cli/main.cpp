@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "rt/version.hpp"
 #include "base/log.hpp"
 #include "cli/commands.hpp"
 #include "rt/error.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 std::string version_text() {
     const scmp_version* seccomp = seccomp_version();
-    std::string text = "rt version " RT_VERSION "\ncommit: " RT_GIT_COMMIT "\nspec: ";
+    std::string text =
+        std::string("rt version ") + rt::version() + "\ncommit: " + rt::git_commit() + "\nspec: ";
     text += rt::oci::kSpecVersion;
     text += "\nlibseccomp: " + std::to_string(seccomp->major) + "." +
             std::to_string(seccomp->minor) + "." + std::to_string(seccomp->micro) + "\n";

@@ -6,6 +6,7 @@
 
 #include <seccomp.h>
 
+#include "rt/version.hpp"
 #include "security/features.hpp"
 
 namespace rt::core {
@@ -69,8 +70,8 @@ oci::Features runtime_features() {
     f.annotations["io.github.seccomp.libseccomp.version"] = std::to_string(seccomp->major) + "." +
                                                             std::to_string(seccomp->minor) + "." +
                                                             std::to_string(seccomp->micro);
-    f.annotations["rt.version"] = RT_VERSION;
-    f.annotations["rt.commit"] = RT_GIT_COMMIT;
+    f.annotations["rt.version"] = rt::version();
+    f.annotations["rt.commit"] = rt::git_commit();
     return f;
 }
 

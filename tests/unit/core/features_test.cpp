@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <set>
 
+#include "rt/version.hpp"
 #include "core/features.hpp"
 #include "rt/oci/names.hpp"
 #include "run.hpp"
@@ -56,7 +57,7 @@ BOOST_AUTO_TEST_CASE(document_is_assembled_from_the_area_functions) {
     BOOST_TEST(f.annotations.at("io.github.seccomp.libseccomp.version") ==
                std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
                    std::to_string(v->micro));
-    BOOST_TEST(f.annotations.at("rt.version") == RT_VERSION);
+    BOOST_TEST(f.annotations.at("rt.version") == std::string(rt::version()));
 }
 
 BOOST_AUTO_TEST_CASE(claims_only_names_the_spec_knows) {
@@ -88,8 +89,8 @@ BOOST_AUTO_TEST_CASE(rt_version_names_version_commit_spec_and_libseccomp) {
         RunResult r = run_rt({flag});
         BOOST_TEST(r.status == 0, r.err);
         const scmp_version* v = seccomp_version();
-        std::string expected = std::string("rt version ") + RT_VERSION +
-                               "\ncommit: " + RT_GIT_COMMIT + "\nspec: " + oci::kSpecVersion +
+        std::string expected = std::string("rt version ") + rt::version() +
+                               "\ncommit: " + rt::git_commit() + "\nspec: " + oci::kSpecVersion +
                                "\nlibseccomp: " + std::to_string(v->major) + "." +
                                std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n";
         BOOST_TEST(r.out.rfind(expected, 0) == 0, r.out);
