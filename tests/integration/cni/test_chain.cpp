@@ -62,6 +62,27 @@ BOOST_AUTO_TEST_CASE(rt_bridge_then_portmap) {
     BOOST_TEST(br.del().status == 0);
 }
 
+BOOST_AUTO_TEST_CASE(rt_bridge_then_firewall) {
+    // podman's CNI conflists put "firewall" after the bridge.
+    TestNet net;
+    Netns a;
+    Attachment br(net, a, net.conf("1.0.0", R"(,"isGateway":true)"), "fw1");
+    BOOST_REQUIRE_MESSAGE(br.ok(), br.add().dump());
+    std::string fw = plugin_conf(net, R"("type":"firewall","backend":"iptables")", br.add().out);
+    Exec add = run(chained("firewall", "ADD", "fw1", a, fw));
+    BOOST_REQUIRE_MESSAGE(add.status == 0, add.dump());
+    BOOST_TEST(json_str(add.doc["interfaces"][2], "name") == "eth0");
+    std::string rules;
+    sh("iptables-save -t filter", &rules);
+    BOOST_TEST(rules.find(br.ip(4)) != std::string::npos, rules);
+    Exec check = run(chained("firewall", "CHECK", "fw1", a, fw));
+    BOOST_TEST(check.status == 0, check.dump());
+    BOOST_TEST(run(chained("firewall", "DEL", "fw1", a, fw)).status == 0);
+    sh("iptables-save -t filter", &rules);
+    BOOST_TEST(rules.find(br.ip(4)) == std::string::npos, rules);
+    BOOST_TEST(br.del().status == 0);
+}
+
 BOOST_AUTO_TEST_CASE(rt_bridge_then_tuning) {
     TestNet net;
     Netns a;

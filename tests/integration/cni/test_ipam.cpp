@@ -169,6 +169,23 @@ BOOST_AUTO_TEST_CASE(rt_bridge_with_reference_host_local) {
     BOOST_TEST(!fs::exists(net.data_dir + "/" + net.name + "/" + x.ip(4)));
 }
 
+BOOST_AUTO_TEST_CASE(rt_bridge_with_reference_static) {
+    TestNet net;
+    Netns a;
+    std::string ipam = R"({"type":"static","addresses":[{"address":")" + net.ip4(5) +
+                       R"(/24","gateway":")" + net.ip4(1) + R"("},{"address":")" + net.ip6(5) +
+                       R"(/64"}],"routes":[{"dst":"10.238.0.0/16"}]})";
+    Attachment x(net, a, net.conf("1.0.0", R"(,"isGateway":true)", ipam), "st1");
+    BOOST_REQUIRE_MESSAGE(x.ok(), x.add().dump());
+    BOOST_TEST(x.ip(4) == net.ip4(5));
+    BOOST_TEST(has_addr(a.path(), "eth0", net.ip6(5) + "/64"));
+    std::string routes;
+    a.exec("ip route", &routes);
+    BOOST_TEST(routes.find("10.238.0.0/16 via " + net.ip4(1)) != std::string::npos, routes);
+    BOOST_TEST(a.exec("busybox ping -c 1 -W 2 " + net.ip4(1)) == 0);
+    BOOST_TEST(x.check().status == 0, x.check().dump());
+}
+
 BOOST_AUTO_TEST_CASE(reference_bridge_with_rt_host_local) {
     TestNet net;
     Netns a;
