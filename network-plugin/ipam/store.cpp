@@ -103,15 +103,15 @@ void parse_owner(const std::string& content, Allocation& a) {
     }
 }
 
-std::string index_name(const std::string& id, const std::string& ifname) {
-    // Container ids never contain '@' (the skeleton checks them), so the name splits back.
-    return std::string(kIndexDir) + "/" + id + "@" + ifname;
+// Container ids never contain '@' (the skeleton checks them), so the name splits back.
+std::string index_entry(const std::string& id, const std::string& ifname) {
+    return id + "@" + ifname;
 }
 
 }  // namespace
 
 Store::Store(const std::string& data_dir, const std::string& network)
-    : dir_(data_dir + "/" + network) {
+    : dir_(data_dir + "/" + network), index_dir_(data_dir + "/" + kIndexDir + "/" + network) {
     mkdir_p(dir_);
     dirfd_.reset(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dirfd_) throw Error("open " + dir_, errno);
@@ -180,7 +180,7 @@ std::vector<cni::IpAddr> Store::find(const std::string& id, const std::string& i
 
 std::vector<cni::IpAddr> Store::find_indexed(const std::string& id, const std::string& ifname) {
     std::vector<cni::IpAddr> out;
-    if (auto idx = read_at(dirfd_.get(), index_name(id, ifname))) {
+    if (auto idx = read_at(AT_FDCWD, index_dir_ + "/" + index_entry(id, ifname))) {
         std::size_t pos = 0;
         while (pos < idx->size()) {
             auto nl = idx->find('\n', pos);
@@ -196,32 +196,32 @@ std::vector<cni::IpAddr> Store::find_indexed(const std::string& id, const std::s
 
 void Store::write_index(const std::string& id, const std::string& ifname,
                         const std::vector<cni::IpAddr>& ips) {
-    std::string name = index_name(id, ifname);
-    if (name.size() - std::string(kIndexDir).size() - 1 > 255) return;  // too long: scans
-    if (mkdirat(dirfd_.get(), kIndexDir, 0755) != 0 && errno != EEXIST)
-        throw Error("mkdir " + dir_ + "/" + kIndexDir, errno);
+    std::string entry = index_entry(id, ifname);
+    if (entry.size() > 255) return;  // too long for a file name: DEL scans instead
     std::string text;
     for (const auto& ip : ips) text += ip.str() + "\n";
-    write_at(dirfd_.get(), name, text);
+    std::string path = index_dir_ + "/" + entry;
+    try {
+        write_at(AT_FDCWD, path, text);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::NotFound) throw;
+        mkdir_p(index_dir_);  // first attachment of the network
+        write_at(AT_FDCWD, path, text);
+    }
 }
 
 void Store::remove_index(const std::string& id, const std::string& ifname) {
-    std::string name = index_name(id, ifname);
-    if (unlinkat(dirfd_.get(), name.c_str(), 0) != 0 && errno != ENOENT && errno != ENAMETOOLONG)
-        throw Error("remove " + dir_ + "/" + name, errno);
+    std::string path = index_dir_ + "/" + index_entry(id, ifname);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENAMETOOLONG)
+        throw Error("remove " + path, errno);
 }
 
 std::vector<std::pair<std::string, std::string>> Store::indexed() {
     std::vector<std::pair<std::string, std::string>> out;
-    int fd = openat(dirfd_.get(), kIndexDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return out;
-        throw Error("open " + dir_ + "/" + kIndexDir, errno);
-    }
-    DIR* d = fdopendir(fd);
+    DIR* d = opendir(index_dir_.c_str());
     if (!d) {
-        ::close(fd);
-        throw Error("opendir " + dir_ + "/" + kIndexDir, errno);
+        if (errno == ENOENT) return out;
+        throw Error("opendir " + index_dir_, errno);
     }
     while (dirent* e = readdir(d)) {
         std::string n = e->d_name;

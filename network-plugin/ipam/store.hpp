@@ -3,8 +3,9 @@
 //   <dataDir>/<network>/lock                  flock()ed for every operation
 //   <dataDir>/<network>/<ip>                  "<containerID>\r\n<ifname>"
 //   <dataDir>/<network>/last_reserved_ip.<N>  the last address taken from range set N
-// and one addition the reference ignores (it is neither an address nor an owner record):
-//   <dataDir>/<network>/.rt-index/<containerID>@<ifname>   the attachment's addresses
+// and one addition, outside the network's directory so the reference never sees it (a
+// network name cannot start with '.'):
+//   <dataDir>/.rt-index/<network>/<containerID>@<ifname>   the attachment's addresses
 // so DEL and CHECK find an attachment's addresses without reading every file. Files the
 // index does not know (written by the reference) are found by a full scan, which only
 // happens when the index has no entry.
@@ -56,7 +57,7 @@ class Store {
     const std::string& dir() const { return dir_; }
 
   private:
-    std::string dir_;
+    std::string dir_, index_dir_;
     base::UniqueFd dirfd_, lock_;
 };
 

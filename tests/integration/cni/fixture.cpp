@@ -218,6 +218,9 @@ std::vector<std::string> TestNet::reservations() const {
         if (!e.is_regular_file() || f == "lock" || f.rfind("last_reserved_ip.", 0) == 0) continue;
         out.push_back(e.path().lexically_relative(dir).string());
     }
+    // rt-host-local's index entries (outside the network's directory).
+    for (const auto& e : fs::directory_iterator(data_dir + "/.rt-index/" + name, ec))
+        out.push_back(".rt-index/" + e.path().filename().string());
     return out;
 }
 

@@ -335,6 +335,14 @@ BOOST_AUTO_TEST_CASE(add_del_check_status_gc) {
     BOOST_TEST(d["ips"].Size() == 2u);
     BOOST_TEST(d["ips"][0]["address"].GetString() == std::string("10.200.0.2/30"));
     BOOST_TEST(!d["ips"][0].HasMember("interface"));  // IPAM results carry no interface
+    // The network's directory holds the reference's layout only; the index lives apart.
+    for (const auto& e : fs::directory_iterator(dir.path + "/unitnet")) {
+        std::string f = e.path().filename().string();
+        BOOST_TEST(
+            (f == "lock" || f.rfind("last_reserved_ip.", 0) == 0 || IpAddr::parse(f).has_value()),
+            f);
+    }
+    BOOST_TEST(fs::exists(dir.path + "/.rt-index/unitnet/c1@eth0"));
     BOOST_TEST(d["routes"][0]["dst"].GetString() == std::string("0.0.0.0/0"));
     BOOST_TEST(call("CHECK", conf).rc == 0);
     // A second ADD of the same attachment is refused; the pool (a /30: one address) is full.
@@ -360,7 +368,7 @@ BOOST_AUTO_TEST_CASE(add_del_check_status_gc) {
     BOOST_TEST(call("GC", gc_none).rc == 0);
     auto left = files_in(dir.path + "/unitnet");
     BOOST_TEST(left.count("10.200.0.2") == 0u);
-    BOOST_TEST(!fs::exists(dir.path + "/unitnet/.rt-index/keep@eth0"));
+    BOOST_TEST(!fs::exists(dir.path + "/.rt-index/unitnet/keep@eth0"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_cni_args_refused_unless_ignored) {
