@@ -87,6 +87,14 @@ unsigned long propagation_flags(const std::string& name) {
     return 0;
 }
 
+std::vector<std::string> known_mount_options() {
+    std::vector<std::string> names = {"bind", "rbind"};
+    for (const auto& f : kFlags) names.emplace_back(f.name);
+    for (const auto& p : kPropagation) names.emplace_back(p.name);
+    for (const auto& a : kAttrs) names.emplace_back(a.name);
+    return names;
+}
+
 MountOptions parse_mount_options(const std::vector<std::string>& options) {
     MountOptions out;
     for (const auto& opt : options) {

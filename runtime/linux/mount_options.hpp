@@ -26,4 +26,7 @@ MountOptions parse_mount_options(const std::vector<std::string>& options);
 // unknown.
 unsigned long propagation_flags(const std::string& name);
 
+// Every option name parse_mount_options() gives a meaning to (for `rt features`).
+std::vector<std::string> known_mount_options();
+
 }  // namespace rt::linux
