@@ -11,7 +11,7 @@
 #include "base/process.hpp"
 #include "cli/commands.hpp"
 #include "core/container.hpp"
-#include "core/state_json.hpp"
+#include "rt/oci/state.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/state.hpp"
 
@@ -113,7 +113,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
         cmd->callback([&action, &global, id] {
             action = [&global, id] {
                 oci::State st = core::Runtime(global.root).state(*id);
-                std::string text = core::state_json(st, true);
+                std::string text = oci::serialize_state(st, true);
                 std::fwrite(text.data(), 1, text.size(), stdout);
                 std::fputc('\n', stdout);
                 return 0;
@@ -178,7 +178,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
                         out += "{\"ociVersion\":\"" + std::string(oci::kSpecVersion) +
                                "\",\"id\":" + json_escape(c.record.id) +
                                ",\"pid\":" + std::to_string(stopped ? 0 : c.record.pid) +
-                               ",\"status\":\"" + core::status_name(c.status) +
+                               ",\"status\":\"" + oci::to_string(c.status) +
                                "\",\"bundle\":" + json_escape(c.record.bundle) +
                                ",\"rootfs\":" + json_escape(c.record.rootfs) +
                                ",\"created\":" + json_escape(c.record.created) +
@@ -192,7 +192,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
                     for (const auto& c : list) {
                         bool stopped = c.status == oci::Status::Stopped;
                         std::printf("%-12s %-8d %-10s %-40s %-31s %s\n", c.record.id.c_str(),
-                                    stopped ? 0 : c.record.pid, core::status_name(c.status),
+                                    stopped ? 0 : c.record.pid, oci::to_string(c.status),
                                     c.record.bundle.c_str(), c.record.created.c_str(),
                                     c.record.owner.c_str());
                     }

@@ -20,7 +20,7 @@
 #include "base/rollback.hpp"
 #include "core/container.hpp"
 #include "core/created.hpp"
-#include "core/state_json.hpp"
+#include "rt/oci/state.hpp"
 #include "linux/hooks.hpp"
 #include "linux/init.hpp"
 #include "linux/launcher.hpp"
@@ -184,7 +184,7 @@ std::string make_state(const ContainerRecord& r, oci::Status status) {
     st.pid = r.pid;
     st.bundle = r.bundle;
     st.annotations = r.annotations;
-    return state_json(st);
+    return oci::serialize_state(st);
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {

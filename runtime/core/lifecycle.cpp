@@ -11,7 +11,7 @@
 #include "base/log.hpp"
 #include "base/process.hpp"
 #include "core/container.hpp"
-#include "core/state_json.hpp"
+#include "rt/oci/state.hpp"
 #include "core/created.hpp"
 #include "core/foreground.hpp"
 #include "linux/hooks.hpp"
@@ -29,11 +29,11 @@ std::string make_state(const ContainerRecord& r, oci::Status status) {
     if (status != oci::Status::Stopped) st.pid = r.pid;
     st.bundle = r.bundle;
     st.annotations = r.annotations;
-    return state_json(st);
+    return oci::serialize_state(st);
 }
 
 Error wrong_state(const std::string& what, const std::string& id, oci::Status status) {
-    return Error(what + " container \"" + id + "\": status is " + status_name(status),
+    return Error(what + " container \"" + id + "\": status is " + oci::to_string(status),
                  ErrorKind::WrongState);
 }
 
@@ -155,7 +155,7 @@ void Runtime::remove(const std::string& id, bool force) {
     // paused ones need --force.
     if ((status == oci::Status::Running || status == oci::Status::Paused) && !force)
         throw Error("cannot delete container \"" + id +
-                        "\" that is not stopped: " + status_name(status) + " (use --force)",
+                        "\" that is not stopped: " + oci::to_string(status) + " (use --force)",
                     ErrorKind::WrongState);
     destroy(dir, record, true);
 }
