@@ -42,6 +42,30 @@ std::optional<ProcStat> proc_stat(pid_t pid) noexcept {
     return st;
 }
 
+std::optional<pid_t> pid_in_own_namespace(pid_t pid) noexcept {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return std::nullopt;
+    buf[n] = '\0';
+    const char* line = std::strstr(buf, "\nNSpid:");
+    if (!line) return pid;  // kernels without NSpid (< 4.1): no nesting visible, as the host
+    const char* end = std::strchr(line + 1, '\n');
+    if (!end) end = buf + n;
+    // The last number on the line is the innermost namespace's view.
+    const char* p = end;
+    while (p > line && (p[-1] == ' ' || p[-1] == '\t')) --p;
+    const char* last = p;
+    while (last > line && last[-1] >= '0' && last[-1] <= '9') --last;
+    pid_t inner = 0;
+    if (std::from_chars(last, p, inner).ec != std::errc{} || inner <= 0) return std::nullopt;
+    return inner;
+}
+
 bool process_alive(pid_t pid, uint64_t start_time) noexcept {
     if (pid <= 0) return false;
     auto st = proc_stat(pid);

@@ -20,6 +20,10 @@ struct ProcStat {
 // /proc/<pid>/stat, or nullopt when the process does not exist.
 std::optional<ProcStat> proc_stat(pid_t pid) noexcept;
 
+// `pid` as seen from its innermost pid namespace (last NSpid field of /proc/<pid>/status):
+// 1 for the init of a new pid namespace. nullopt when the process does not exist.
+std::optional<pid_t> pid_in_own_namespace(pid_t pid) noexcept;
+
 // True when `pid` exists, is not a zombie and started at `start_time` (0: not checked).
 bool process_alive(pid_t pid, uint64_t start_time) noexcept;
 

@@ -20,7 +20,6 @@
 #include "base/rollback.hpp"
 #include "core/container.hpp"
 #include "core/created.hpp"
-#include "rt/oci/state.hpp"
 #include "linux/hooks.hpp"
 #include "linux/init.hpp"
 #include "linux/launcher.hpp"
@@ -29,6 +28,7 @@
 #include "linux/terminal.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/parse.hpp"
+#include "rt/oci/state.hpp"
 #include "rt/oci/validate.hpp"
 
 namespace rt::core {
@@ -278,8 +278,16 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     record.owner = owner_name();
     record.annotations = spec.annotations;
     std::string creating = make_state(record, oci::Status::Creating);
-    std::string created = make_state(record, oci::Status::Created);
-    linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go, creating + '\0' + created);
+    // createContainer/startContainer run in the container namespace: their state carries the
+    // pid as seen there (runtime.md "State"), 1 in a new pid namespace.
+    ContainerRecord inside = record;
+    if (spec.hooks &&
+        (!spec.hooks->createContainer.empty() || !spec.hooks->startContainer.empty())) {
+        if (auto p = base::pid_in_own_namespace(child.pid)) inside.pid = *p;
+    }
+    linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go,
+                              make_state(inside, oci::Status::Creating) + '\0' +
+                                  make_state(inside, oci::Status::Created));
 
     // ---- 7. prestart + createRuntime hooks: after the mounts, before pivot_root
     if (plan.parent_hooks) {

@@ -11,13 +11,13 @@
 #include "base/log.hpp"
 #include "base/process.hpp"
 #include "core/container.hpp"
-#include "rt/oci/state.hpp"
 #include "core/created.hpp"
 #include "core/foreground.hpp"
 #include "linux/hooks.hpp"
 #include "linux/terminal.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/parse.hpp"
+#include "rt/oci/state.hpp"
 
 namespace rt::core {
 namespace {
@@ -125,12 +125,8 @@ void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run
     if (run_poststop) {
         auto spec = stored_config(dir);
         if (spec && spec->hooks && !spec->hooks->poststop.empty()) {
-            try {
-                linux::run_hooks(spec->hooks->poststop, "poststop",
-                                 make_state(record, oci::Status::Stopped));
-            } catch (const Error& e) {
-                base::log_warning(e.what());  // runtime.md: poststop failures only warn
-            }
+            linux::run_hooks_warning_on_failure(spec->hooks->poststop, "poststop",
+                                                make_state(record, oci::Status::Stopped));
         }
     }
     store_.remove(record.id);

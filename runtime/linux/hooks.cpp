@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/log.hpp"
 #include "rt/error.hpp"
 
 namespace rt::linux {
@@ -175,6 +176,17 @@ void run_hooks(const std::vector<oci::Hook>& hooks, const char* kind, const std:
     char err[1024];
     if (!run_hook_list(hooks, kind, state.data(), state.size(), err, sizeof err))
         throw Error(err, ErrorKind::Generic);
+}
+
+void run_hooks_warning_on_failure(const std::vector<oci::Hook>& hooks, const char* kind,
+                                  const std::string& state) {
+    for (size_t i = 0; i < hooks.size(); ++i) {
+        char inner[768];
+        if (run_hook(hooks[i], state.data(), state.size(), inner, sizeof inner)) continue;
+        char line[1024];
+        std::snprintf(line, sizeof line, "hook %s[%zu] %s", kind, i, inner);
+        base::log_warning(line);
+    }
 }
 
 }  // namespace rt::linux

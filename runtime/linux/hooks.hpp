@@ -31,4 +31,9 @@ bool run_hook_list(const std::vector<oci::Hook>& hooks, const char* kind, const 
 // Parent side: throws rt::Error "hook createRuntime[0] /bin/x: exit status 1: <output>".
 void run_hooks(const std::vector<oci::Hook>& hooks, const char* kind, const std::string& state);
 
+// Parent side, for poststop (runtime.md step 13): every hook runs; a failing one is logged as
+// a warning and the remaining ones still run.
+void run_hooks_warning_on_failure(const std::vector<oci::Hook>& hooks, const char* kind,
+                                  const std::string& state);
+
 }  // namespace rt::linux

@@ -69,7 +69,12 @@ BOOST_AUTO_TEST_CASE(hooks_run_in_order_with_the_state_on_stdin) {
         BOOST_TEST(std::string(d["id"].GetString()) == id);
         BOOST_TEST(std::string(d["bundle"].GetString()) == env.bundle());
         BOOST_TEST(std::string(d["annotations"]["org.test"].GetString()) == "yes");
-        if (l[i] != "poststop") BOOST_TEST(d["pid"].GetInt() == pid, l[i]);
+        // runtime.md "State": the pid as seen where the hook runs (1 in the container's new
+        // pid namespace for createContainer and startContainer).
+        if (l[i] == "createContainer" || l[i] == "startContainer")
+            BOOST_TEST(d["pid"].GetInt() == 1, l[i]);
+        else if (l[i] != "poststop")
+            BOOST_TEST(d["pid"].GetInt() == pid, l[i]);
         statuses.push_back(d["status"].GetString());
     }
     BOOST_TEST(kinds == (std::vector<std::string>{"prestart", "createRuntime", "createContainer",
@@ -82,8 +87,11 @@ BOOST_AUTO_TEST_CASE(hooks_run_in_order_with_the_state_on_stdin) {
 
 BOOST_AUTO_TEST_CASE(failing_poststart_and_poststop_only_warn) {
     Env env;
-    env.set("/hooks",
-            R"({"poststart":[{"path":"/bin/false"}],"poststop":[{"path":"/bin/false"}]})");
+    // runtime.md step 13: the poststop hook after a failing one still runs.
+    std::string after = env.dir() + "/after-failing-poststop";
+    env.set("/hooks", R"({"poststart":[{"path":"/bin/false"}],"poststop":[{"path":"/bin/false"},)"
+                      R"({"path":"/bin/touch","args":["touch",")" +
+                          after + R"("]}]})");
     env.set("/process/args", R"(["sleep","1000"])");
     std::string id = env.id();
     BOOST_REQUIRE(env.rt({"run", "-d", "-b", env.bundle(), id}).code == 0);
@@ -92,6 +100,7 @@ BOOST_AUTO_TEST_CASE(failing_poststart_and_poststop_only_warn) {
     BOOST_TEST(r.code == 0, r.err);
     BOOST_TEST(r.err.find("hook poststop[0] /bin/false: exit status 1") != std::string::npos,
                r.err);
+    BOOST_TEST(exists(after), "the poststop hook after the failing one did not run");
     BOOST_TEST(!exists(env.root() + "/" + id));
 }
 

@@ -39,3 +39,9 @@ BOOST_AUTO_TEST_CASE(signals_proc_stat_of_self) {
     BOOST_TEST(rt::base::process_alive(getpid(), st->start_time));
     BOOST_TEST(!rt::base::process_alive(getpid(), st->start_time + 1));
 }
+
+BOOST_AUTO_TEST_CASE(pid_in_own_namespace_is_the_pid_seen_by_the_process) {
+    // getpid() is our pid in our own (innermost) pid namespace: NSpid's last field.
+    BOOST_TEST(rt::base::pid_in_own_namespace(getpid()).value_or(-1) == getpid());
+    BOOST_TEST(!rt::base::pid_in_own_namespace(-1).has_value());
+}
