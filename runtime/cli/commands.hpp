@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace rt::core {
+struct CreateOptions;
+}
+
 namespace rt::cli {
 
 struct GlobalOptions {
@@ -29,6 +33,9 @@ void register_validate(CLI::App& app, const GlobalOptions& global, Action& actio
 // create, start, run, state, kill, delete, list (lifecycle.cpp)
 void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& action);
 void register_exec(CLI::App& app, const GlobalOptions& global, Action& action);
+// rt's own networks (net.cpp): `rt info`, and create/run's --net and CNI dirs.
+void register_info(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_network_flags(CLI::App* cmd, core::CreateOptions& options);
 // runc stops parsing exec's flags at the container id: cuts the command off argv before
 // CLI11 sees it (returns the new argc); exec_command() returns it.
 int split_exec_command(int argc, char** argv);

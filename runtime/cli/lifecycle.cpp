@@ -29,6 +29,7 @@ void add_create_flags(CLI::App* cmd, core::CreateOptions& o) {
     cmd->add_option("--preserve-fds", o.preserve_fds,
                     "number of fds after stdio (3, 4, ...) passed to the container")
         ->check(CLI::NonNegativeNumber);
+    add_network_flags(cmd, o);
 }
 
 // LISTEN_FDS (systemd socket activation) are passed like --preserve-fds, as runc does.

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     cli::register_validate(app, global, action);
     cli::register_lifecycle(app, global, action);
     cli::register_exec(app, global, action);
+    cli::register_info(app, global, action);
 
     try {
         app.parse(cli::split_exec_command(argc, argv), argv);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/state_store.hpp"
+#include "net/attach.hpp"
 #include "rt/oci/state.hpp"
 
 namespace rt::core {
@@ -20,6 +21,9 @@ struct CreateOptions {
     bool no_new_keyring = false;
     int preserve_fds = 0;
     int listen_fds = 0;  // LISTEN_FDS from rt's environment: preserved, and told to the process
+    // rt's own CNI networks (runtime/net): --net specs, added to the org.rt.networks annotation's
+    std::vector<std::string> networks;
+    net::CniOptions cni;
 };
 
 struct RunOptions {

@@ -26,6 +26,8 @@
 #include "linux/namespaces.hpp"
 #include "linux/sync.hpp"
 #include "linux/terminal.hpp"
+#include "net/attach.hpp"
+#include "net/summary.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/parse.hpp"
 #include "rt/oci/state.hpp"
@@ -205,6 +207,9 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
             "config.json: /process/terminal: a terminal needs --console-socket when rt "
             "does not stay in the foreground",
             ErrorKind::InvalidArgument);
+    // networks (--net, org.rt.networks): parsed and checked before anything exists
+    std::vector<net::NetworkRequest> networks = net::resolve_requests(o.networks, spec.annotations);
+    if (!networks.empty()) net::require_own_network_namespace(spec);
     out.namespaces =
         std::make_unique<linux::NamespacePlan>(linux::plan_namespaces(spec.linux->namespaces));
     out.plan = std::make_unique<linux::InitPlan>(build_init_plan(spec, o, bundle, *out.namespaces));
@@ -264,6 +269,17 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
         } catch (Error& e) {
             throw e.context("config.json: /process/oomScoreAdj");
         }
+    }
+    // networks: CNI ADD into the init's new network namespace, before anything runs in it
+    // (a failed ADD has already undone itself; later failures DEL through the rollback)
+    if (!networks.empty()) {
+        std::string netns = "/proc/" + std::to_string(child.pid) + "/ns/net";
+        net::attach_networks(o.cni, networks, o.id, netns, dir.path());
+        rollback.add("networks", [&dir, netns, id = o.id] {
+            for (const auto& m : net::detach_networks(net::read_attachments(dir.path()), id,
+                                                      netns, dir.path()))
+                base::log_warning("undo networks: " + m);
+        });
     }
     // cgroup: join (issue 4 plugs in here: Manager::enter(child.pid) unless CLONE_INTO_CGROUP
     // already did; then apply resources)

@@ -15,6 +15,7 @@
 #include "core/foreground.hpp"
 #include "linux/hooks.hpp"
 #include "linux/terminal.hpp"
+#include "net/attach.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/parse.hpp"
 #include "rt/oci/state.hpp"
@@ -116,6 +117,19 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
 // ---------------------------------------------------------------- delete
 
 void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run_poststop) {
+    // networks: CNI DEL while the network namespace still exists (the init is alive), else
+    // with an empty CNI_NETNS (plugins then release addresses and rules all the same). A
+    // failed DEL is a warning: delete goes on, as runc's does when a hook fails.
+    {
+        net::AttachmentRecord networks = net::read_attachments(dir.path());
+        if (!networks.networks.empty()) {
+            std::string netns;
+            if (base::process_alive(record.pid, record.start_time))
+                netns = "/proc/" + std::to_string(record.pid) + "/ns/net";
+            for (const auto& m : net::detach_networks(networks, record.id, netns, dir.path()))
+                base::log_warning("delete " + record.id + ": " + m);
+        }
+    }
     if (base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time)) {
         base::pidfd_signal(pidfd.get(), SIGKILL);
         base::pidfd_wait_exit(pidfd.get(), -1);
