@@ -110,7 +110,11 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
     // manager, the init is signalled (in a new pid namespace, SIGKILL to it ends them all).
     (void)all;
     base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time);
-    if (!pidfd) throw Error("container \"" + id + "\" is not running", ErrorKind::WrongState);
+    // "container not running" is runc's text: containerd's runc shim matches it to treat a
+    // kill of an exited container as done (not as an error).
+    if (!pidfd)
+        throw Error("cannot signal container \"" + id + "\": container not running",
+                    ErrorKind::WrongState);
     base::pidfd_signal(pidfd.get(), signal);
 }
 
