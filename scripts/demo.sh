@@ -93,7 +93,8 @@ veth2=$("$rt" info --format json demo-c2 | jq -r '.networks[0].hostInterface')
 step "demo-c1 ($ip1) pings demo-c2 ($ip2): rt exec demo-c1 ping -c 3 $ip2"
 if out=$("$rt" exec demo-c1 ping -c 3 -W 2 "$ip2" 2>&1); then
   printf '%s\n' "$out" | sed 's/^/    /'
-  received=$(sed -n 's/.* \([0-9]*\) packets\{0,1\} received.*/\1/p' <<<"$out")
+  # busybox: "3 packets received"; iputils (Debian): "3 received"
+  received=$(sed -n 's/.* \([0-9][0-9]*\) \(packets \)\{0,1\}received.*/\1/p' <<<"$out")
   ttl=$(grep -o 'ttl=[0-9]*' <<<"$out" | head -n 1)
   note "RESULT: demo-c1 reached demo-c2: $received of 3 replies, $ttl (64: same bridge, no router between them)"
 else
