@@ -275,9 +275,10 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     if (!networks.empty()) {
         std::string netns = "/proc/" + std::to_string(child.pid) + "/ns/net";
         net::attach_networks(o.cni, networks, o.id, netns, dir.path());
-        rollback.add("networks", [&dir, netns, id = o.id] {
-            for (const auto& m : net::detach_networks(net::read_attachments(dir.path()), id,
-                                                      netns, dir.path()))
+        // (by value: the rollback runs after `dir` is destroyed when an error unwinds)
+        rollback.add("networks", [state = dir.path(), netns, id = o.id] {
+            for (const auto& m :
+                 net::detach_networks(net::read_attachments(state), id, netns, state))
                 base::log_warning("undo networks: " + m);
         });
     }
