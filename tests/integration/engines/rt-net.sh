@@ -167,6 +167,13 @@ EOF
   [[ "$ERR" == *'CNI plugin "no-such-plugin" not found'* ]] || fail "unclear error: $ERR"
   expect_nothing_left
 
+  say "a failure after the networks are attached (a failing createRuntime hook) DELs them"
+  local h
+  h=$(bundle hookfail '.hooks.createRuntime = [{"path": "/bin/false"}]')
+  expect_rc 1 "${RT[@]}" run -d --bundle "$h" "${NETOPTS[@]}" --net "$NET" "$ID-f"
+  for i in $(seq 1 100); do [ -z "$(bridge_ports)" ] && break; sleep 0.05; done
+  expect_nothing_left
+
   say "a bad --net spec"
   expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET:ip=300.1.1.1" "$ID-f"
   [[ "$ERR" == *"ip=300.1.1.1"* ]] || fail "unclear error: $ERR"
