@@ -60,7 +60,8 @@ void print_text(const Info& i) {
             line(v6 ? "  IPv6:" : "  IPv4:",
                  a.address + (a.gateway.empty() ? "" : " gateway " + a.gateway));
         }
-        for (const auto& r : n.routes) line("  Route:", r.dst + (r.gw.empty() ? "" : " via " + r.gw));
+        for (const auto& r : n.routes)
+            line("  Route:", r.dst + (r.gw.empty() ? "" : " via " + r.gw));
         for (const auto& d : n.dns_servers) line("  DNS:", d);
     }
 }
