@@ -201,6 +201,7 @@ case_exec() {
   ((RC != 0)) || fail "exec of a missing binary succeeded"
   runtime_was_called exec
   c_must task kill "$ID-e"
+  wait_stopped "$ID-e"
   c_must task delete "$ID-e"
   c_must container delete "$ID-e"
   expect_gone "$ID-e"
@@ -237,6 +238,7 @@ case_pause() {
   runtime_was_called pause
   runtime_was_called resume
   c_must task kill "$ID-p"
+  wait_stopped "$ID-p"
   c_must task delete "$ID-p"
   c_must container delete "$ID-p"
   expect_gone "$ID-p"
@@ -263,6 +265,7 @@ case_tty() {
   [[ "$OUT" == *"/dev/pts/"* ]] || fail "ctr task exec -t: no terminal: '$OUT'"
   grep -q -- '--console-socket' "$RUNTIME_LOG" || fail "the shim never passed --console-socket"
   c_must task kill "$ID-u"
+  wait_stopped "$ID-u"
   c_must task delete "$ID-u"
   c_must container delete "$ID-u"
   expect_gone "$ID-t"
