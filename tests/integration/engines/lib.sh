@@ -313,7 +313,8 @@ _remove_bridge() {
 
 # make_cni_bin_dir [log]: a plugin dir with the plugins under test under their type names
 # plus the reference loopback (containerd's CRI needs it); with "log", every call of the
-# bridge plugin is recorded in $WORK/cni-calls.log (verb, netns, exit code).
+# bridge plugin is recorded in $WORK/cni-calls.log (verb, netns, exit code) and its
+# interface and CNI_ARGS in $WORK/cni-args.log (verb, ifname, args).
 make_cni_bin_dir() {
   CNI_DIR=$WORK/cni-bin
   mkdir -p "$CNI_DIR"
@@ -333,6 +334,7 @@ make_cni_bin_dir() {
 '$(readlink -f "$CNI_BIN_DIR/$CNI_BRIDGE")' "\$@"
 rc=\$?
 printf '%s netns=%s id=%s rc=%s\n' "\$CNI_COMMAND" "\${CNI_NETNS:-<empty>}" "\$CNI_CONTAINERID" "\$rc" >>'$CNI_LOG'
+printf '%s %s %s\n' "\$CNI_COMMAND" "\$CNI_IFNAME" "\${CNI_ARGS:-}" >>'$WORK/cni-args.log'
 exit \$rc
 EOF
     chmod 755 "$CNI_DIR/$CNI_BRIDGE"

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # rt-net.sh CASE: rt's own networks (`rt run|create --net`, `rt info`, delete's CNI DEL),
 # with the CNI plugins under test (CNI_BIN_DIR, CNI_BRIDGE, CNI_IPAM).
-# CASE: attach | failures | all
+# CASE: attach | chain | failures | all
 #   attach    two containers on one network (one by --net with ip= and mac=, one by the
 #             org.rt.networks annotation), `rt info` text and JSON, ping across the bridge,
 #             create/start keeps the network, delete (running, and after the process
 #             exited by itself) releases veths and leases
+#   chain     a conflist of two plugins (the bridge, then the reference tuning, which works
+#             only chained: it needs prevResult) with routes and the ips/mac capabilities:
+#             the request reaches the plugins (CNI_ARGS checked here), tuning's MTU and
+#             the routes reach the container, `rt info` shows the routes, delete DELs
+#             both plugins (tuning's saved state goes)
 #   failures  an unknown network, a taken address, an out-of-range address, a missing
 #             plugin and a config without its own network namespace each fail create with a
 #             clear message and leave no container, veth, lease or state behind
@@ -14,7 +19,9 @@ source "$(dirname "$0")/lib.sh"
 setup() {
   require_cmds jq
   alloc_net
-  make_cni_bin_dir
+  make_cni_bin_dir log
+  [ -x /usr/lib/cni/tuning ] || fail "/usr/lib/cni/tuning missing (apt-get install containernetworking-plugins)"
+  ln -sf /usr/lib/cni/tuning "$CNI_DIR/tuning"
   NET=rteng-$UNIQ
   write_conflist "$WORK/cni-conf/$NET.conflist" "$NET"
   make_rootfs "$WORK/bundle"
@@ -93,6 +100,7 @@ case_attach() {
   local j=$OUT
   [ "$(jq -r .status <<<"$j")" = running ] || fail "info: status $(jq -r .status <<<"$j")"
   [ "$(jq -r .pid <<<"$j")" -gt 0 ] || fail "info: no pid"
+  [ "$(jq -r .bundle <<<"$j")" = "$a" ] || fail "info: bundle $(jq -r .bundle <<<"$j"), want $a"
   [ "$(jq -r '.networks | length' <<<"$j")" = 1 ] || fail "info: expected 1 network: $j"
   [ "$(jq -r '.networks[0].name' <<<"$j")" = "$NET" ] || fail "info: network name"
   [ "$(jq -r '.networks[0].interface' <<<"$j")" = eth0 ] || fail "info: interface"
@@ -103,10 +111,16 @@ case_attach() {
   [[ " $(bridge_ports) " == *" $veth "* ]] || fail "info: host veth '$veth' is not on $NET_BRIDGE ($(bridge_ports))"
   jq -e --arg a "10.230.$NET_IDX.30/24" --arg g "$NET_V4_GW" '.networks[0].addresses | any(.address == $a and .gateway == $g)' <<<"$j" >/dev/null ||
     fail "info: IPv4 10.230.$NET_IDX.30/24 with gateway missing: $j"
-  jq -e --arg a "fd00:230:$NET_IDX::30/64" '.networks[0].addresses | any(.address == $a)' <<<"$j" >/dev/null ||
-    fail "info: IPv6 fd00:230:$NET_IDX::30/64 missing"
+  jq -e --arg a "fd00:230:$NET_IDX::30/64" --arg g "$NET_V6_GW" '.networks[0].addresses | any(.address == $a and .gateway == $g)' <<<"$j" >/dev/null ||
+    fail "info: IPv6 fd00:230:$NET_IDX::30/64 with gateway missing: $j"
   must "${RT[@]}" info "$ID-a"
-  [[ "$OUT" == *"Bridge:"*"$NET_BRIDGE"* && "$OUT" == *"10.230.$NET_IDX.30/24"* ]] || fail "info text: $OUT"
+  local want text
+  text=$(tr -s ' ' <<<"$OUT")
+  for want in "Status: running" "Bundle: $a" "Network: $NET" "Interface: eth0 (02:00:0a:e6:00:1e)" \
+    "Host veth: $veth" "Bridge: $NET_BRIDGE" "IPv4: 10.230.$NET_IDX.30/24 gateway $NET_V4_GW" \
+    "IPv6: fd00:230:$NET_IDX::30/64 gateway $NET_V6_GW"; do
+    [[ "$text" == *"$want"* ]] || fail "info text lacks '$want': $OUT"
+  done
 
   say "inside: eth0 has the addresses and MAC; a pings b across the bridge"
   must "${RT[@]}" exec "$ID-a" ip -o addr show dev eth0
@@ -132,6 +146,64 @@ case_attach() {
   done
   must "${RT[@]}" delete "$ID-b"
   # the kernel dismantles a dead netns (and its veth pair) asynchronously
+  for i in $(seq 1 100); do [ -z "$(bridge_ports)" ] && break; sleep 0.05; done
+  expect_nothing_left
+}
+
+case_chain() {
+  local net=$NET-chain c i
+  cat >"$WORK/cni-conf/$net.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "$net",
+  "plugins": [
+    {
+      "type": "$CNI_BRIDGE",
+      "bridge": "$NET_BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "capabilities": {"ips": true, "mac": true},
+      "ipam": {
+        "type": "$CNI_IPAM",
+        "dataDir": "$LEASES",
+        "ranges": [
+          [{ "subnet": "$NET_V4_SUBNET", "gateway": "$NET_V4_GW" }],
+          [{ "subnet": "$NET_V6_SUBNET", "gateway": "$NET_V6_GW" }]
+        ],
+        "routes": [{ "dst": "10.99.0.0/16" }, { "dst": "fd00:99::/48" }]
+      }
+    },
+    { "type": "tuning", "mtu": 1400, "dataDir": "$WORK/tuning" }
+  ]
+}
+EOF
+  c=$(bundle c)
+  say "rt run --net NAME:ip=..,mac=.. on a bridge + tuning chain"
+  must "${RT[@]}" run -d --bundle "$c" "${NETOPTS[@]}" --net "$net:ip=10.230.$NET_IDX.60,mac=02:00:0a:e6:00:3c" "$ID-c"
+  say "CNI_ARGS carries the request (runtimeConfig and args.cni: see the unit tests)"
+  grep -q "^ADD eth0 IgnoreUnknown=1;IP=10.230.$NET_IDX.60;MAC=02:00:0a:e6:00:3c\$" "$WORK/cni-args.log" ||
+    fail "CNI_ARGS of ADD: $(cat "$WORK/cni-args.log")"
+  say "inside: the requested address and MAC, tuning's MTU, the configured routes"
+  must "${RT[@]}" exec "$ID-c" ip -o addr show dev eth0
+  expect_out_has "10.230.$NET_IDX.60/24"
+  must "${RT[@]}" exec "$ID-c" cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu
+  expect_out $'02:00:0a:e6:00:3c\n1400'
+  must "${RT[@]}" exec "$ID-c" ip route show
+  expect_out_has "10.99.0.0/16 via $NET_V4_GW dev eth0"
+  must "${RT[@]}" exec "$ID-c" ip -6 route show
+  expect_out_has "fd00:99::/48 via $NET_V6_GW dev eth0"
+  [ -n "$(ls -A "$WORK/tuning" 2>/dev/null)" ] || fail "tuning kept no state of its ADD in $WORK/tuning"
+  say "rt info shows the chain's final result: routes, the MAC"
+  info_json "$ID-c"
+  jq -e '.networks[0].routes | any(.dst == "10.99.0.0/16") and any(.dst == "fd00:99::/48")' <<<"$OUT" >/dev/null ||
+    fail "info: routes missing: $OUT"
+  [ "$(jq -r '.networks[0].mac' <<<"$OUT")" = 02:00:0a:e6:00:3c ] || fail "info: mac: $OUT"
+  must "${RT[@]}" info "$ID-c"
+  [[ "$(tr -s ' ' <<<"$OUT")" == *"Route: 10.99.0.0/16"* ]] || fail "info text lacks the route: $OUT"
+  say "delete: DEL runs through both plugins (tuning's saved state goes, the lease too)"
+  must "${RT[@]}" delete --force "$ID-c"
+  [ "$(grep -c '^DEL eth0 ' "$WORK/cni-args.log")" = 1 ] || fail "expected one DEL of the bridge: $(cat "$WORK/cni-args.log")"
+  [ -z "$(ls -A "$WORK/tuning" 2>/dev/null)" ] || fail "tuning's state left after delete: $(ls -A "$WORK/tuning")"
   for i in $(seq 1 100); do [ -z "$(bridge_ports)" ] && break; sleep 0.05; done
   expect_nothing_left
 }
@@ -188,7 +260,7 @@ EOF
 begin
 setup
 case "$CASE" in
-  attach | failures) "case_$CASE" ;;
-  all) for c in attach failures; do "case_$c"; done ;;
-  *) fail "unknown case '$CASE' (attach | failures | all)" ;;
+  attach | chain | failures) "case_$CASE" ;;
+  all) for c in attach chain failures; do "case_$c"; done ;;
+  *) fail "unknown case '$CASE' (attach | chain | failures | all)" ;;
 esac
