@@ -62,6 +62,12 @@ struct ContainerInfo {
 // while it waits for start. (cgroup, issue 4: a frozen cgroup makes it "paused".)
 oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record);
 
+// Compiled seccomp filters kept across commands (security/seccomp_cache.hpp); the leading
+// dot keeps it out of `rt list`.
+inline std::string seccomp_cache_dir(const std::string& root) {
+    return root + "/.seccomp-cache";
+}
+
 class Runtime {
   public:
     explicit Runtime(std::string root) : store_(std::move(root)) {}

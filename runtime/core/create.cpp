@@ -24,6 +24,7 @@
 #include "linux/init.hpp"
 #include "linux/launcher.hpp"
 #include "linux/namespaces.hpp"
+#include "linux/seccomp_handoff.hpp"
 #include "linux/sync.hpp"
 #include "linux/terminal.hpp"
 #include "net/attach.hpp"
@@ -32,6 +33,7 @@
 #include "rt/oci/parse.hpp"
 #include "rt/oci/state.hpp"
 #include "rt/oci/validate.hpp"
+#include "security/process_security.hpp"
 
 namespace rt::core {
 namespace {
@@ -91,7 +93,8 @@ oci::Spec load_spec(const std::string& bundle, std::string& text) {
 
 // Everything the child needs, computed and validated before anything is created.
 linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
-                                const std::string& bundle, const linux::NamespacePlan& ns) {
+                                const std::string& bundle, const linux::NamespacePlan& ns,
+                                const std::string& seccomp_cache_dir) {
     linux::InitPlan plan;
     plan.spec = &spec;
     plan.id = o.id;
@@ -153,6 +156,13 @@ linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
     plan.no_pivot = o.no_pivot;
     plan.no_new_keyring = o.no_new_keyring;
     plan.process = linux::build_process_plan(*spec.process, "config.json: /process");
+    try {
+        plan.process.security = security::prepare_process_security(
+            *spec.process, &*spec.linux, security::ProcessRole::ContainerInit, "/process",
+            seccomp_cache_dir);
+    } catch (Error& e) {
+        throw e.context("config.json");
+    }
     if (plan.process.umask < 0) plan.process.umask = 022;  // runc's default
     plan.process.preserve_fds = o.preserve_fds + o.listen_fds;
     if (o.listen_fds > 0) {
@@ -212,7 +222,8 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     if (!networks.empty()) net::require_own_network_namespace(spec);
     out.namespaces =
         std::make_unique<linux::NamespacePlan>(linux::plan_namespaces(spec.linux->namespaces));
-    out.plan = std::make_unique<linux::InitPlan>(build_init_plan(spec, o, bundle, *out.namespaces));
+    out.plan = std::make_unique<linux::InitPlan>(
+        build_init_plan(spec, o, bundle, *out.namespaces, seccomp_cache_dir(store_.root())));
     linux::InitPlan& plan = *out.plan;
 
     // Declared before the rollback: its undo (kill + reap) must outlive nothing it uses.
@@ -314,7 +325,10 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
         linux::sync_send_or_throw(child.sync.get(), linux::SyncType::HooksDone);
     }
 
-    // ---- 8. the init is ready and waits for start
+    // ---- 8. the init is ready and waits for start (with SCMP_ACT_NOTIFY, its filter is
+    //         loaded first and the seccomp agent gets the listener fd)
+    linux::hand_seccomp_fd_to_agent(child.sync.get(), child.pid, plan.process.security, creating,
+                                    "create");
     linux::sync_expect(child.sync.get(), linux::SyncType::Ready, "create");
     if (!o.pid_file.empty()) write_pid_file(o.pid_file, child.pid);
     dir.write_record(record);

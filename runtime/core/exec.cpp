@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 
@@ -14,11 +15,15 @@
 #include "base/rollback.hpp"
 #include "core/container.hpp"
 #include "core/foreground.hpp"
+#include "linux/seccomp_handoff.hpp"
 #include "linux/sync.hpp"
 #include "linux/tenant.hpp"
 #include "linux/terminal.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/parse.hpp"
+#include "rt/oci/state.hpp"
+#include "security/capabilities.hpp"
+#include "security/process_security.hpp"
 
 namespace rt::core {
 namespace {
@@ -77,6 +82,22 @@ oci::Process exec_process(const ExecOptions& o, const oci::Spec& container) {
     }
     if (!o.additional_gids.empty()) p.user.additionalGids = o.additional_gids;
     if (o.no_new_privs) p.noNewPrivileges = true;
+    // --cap adds the capability to every set, as runc does (ambient needs inheritable).
+    for (const auto& cap : o.caps) {
+        if (!security::parse_capability(cap))
+            throw Error("exec: --cap: unknown capability \"" + cap + "\"",
+                        ErrorKind::InvalidArgument);
+        if (!p.capabilities) p.capabilities = oci::Capabilities{};
+        for (auto* set :
+             {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
+              &p.capabilities->inheritable, &p.capabilities->ambient}) {
+            if (!*set) *set = std::vector<std::string>{};
+            if (std::find((*set)->begin(), (*set)->end(), cap) == (*set)->end())
+                (*set)->push_back(cap);
+        }
+    }
+    if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
+    if (!o.process_label.empty()) p.selinuxLabel = o.process_label;
     return p;
 }
 
@@ -104,6 +125,14 @@ int Runtime::exec(const ExecOptions& o) {
         linux::build_process_plan(process, o.process_file.empty() ? "exec" : o.process_file);
     plan.process.preserve_fds = o.preserve_fds;
     plan.process.new_session = process.terminal;
+    try {
+        // The container's seccomp, personality and memory policy apply to exec'd processes too.
+        plan.process.security = security::prepare_process_security(
+            process, container.linux ? &*container.linux : nullptr, security::ProcessRole::Exec,
+            o.process_file.empty() ? "/process" : "", seccomp_cache_dir(store_.root()));
+    } catch (Error& e) {
+        throw e.context(o.process_file.empty() ? "exec" : o.process_file);
+    }
 
     base::UniqueFd init_pidfd = base::open_pidfd(record.pid, record.start_time);
     if (!init_pidfd)
@@ -143,10 +172,24 @@ int Runtime::exec(const ExecOptions& o) {
         while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
         }
     });
+    // execCPUAffinity.initial: before the process joins the container's cgroup (spec).
+    if (plan.process.security.cpu_affinity_initial) {
+        auto r =
+            security::apply_cpu_affinity(child.pid, *plan.process.security.cpu_affinity_initial);
+        if (!r) throw Error(std::string("exec: ") + r.message, r.err);
+    }
     // cgroup: join (issue 4 plugs in here: Manager::enter(child.pid) for the container's
     // cgroup, unless CLONE_INTO_CGROUP did it)
     linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go);
     try {
+        oci::State state;
+        state.id = record.id;
+        state.status = status;
+        state.pid = record.pid;
+        state.bundle = record.bundle;
+        state.annotations = record.annotations;
+        linux::hand_seccomp_fd_to_agent(child.sync.get(), child.pid, plan.process.security,
+                                        oci::serialize_state(state), "exec");
         linux::sync_expect(child.sync.get(), linux::SyncType::Ready, "exec");
     } catch (Error& e) {
         throw e.context("exec");

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "linux/sync.hpp"
 #include "linux/terminal.hpp"
 #include "rt/error.hpp"
 
@@ -159,10 +160,52 @@ bool step_executable(ProcessPlan& plan, ChildCtx& ctx) noexcept {
     return ctx.fail(0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-bool step_no_new_privileges(ProcessPlan& plan, ChildCtx& ctx) noexcept {
-    if (plan.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return ctx.fail(errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-    return true;
+// rt::security's steps report a StepResult; the driver wants ctx.fail.
+bool security_result(const security::StepResult& r, ChildCtx& ctx) noexcept {
+    return r ? true : ctx.fail(r.err, "%s", r.message);
+}
+
+bool step_security_attributes(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    return security_result(security::apply_process_attributes(plan.security), ctx);
+}
+
+bool step_bounding_set(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    return security_result(security::begin_user_switch(plan.security), ctx);
+}
+
+// Capabilities (ambient last), no_new_privileges, the final CPU affinity.
+bool step_capabilities(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    return security_result(security::apply_final_privileges(plan.security), ctx);
+}
+
+// Loads the filter; with SCMP_ACT_NOTIFY, hands the listener fd to the parent (which passes
+// it to the seccomp agent) before anything but write(2) runs under the filter.
+bool load_seccomp(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    int notify_fd = -1;
+    if (!security_result(security::load_process_seccomp(plan.security, &notify_fd), ctx))
+        return false;
+    if (notify_fd >= 0) {
+        if (!sync_send_seccomp_fd(ctx.sync_fd, notify_fd))
+            return ctx.fail(errno, "send the seccomp notify fd to rt");
+        SyncHeader h{};
+        char buf[64];
+        if (sync_recv(ctx.sync_fd, h, buf, sizeof buf) < 0 || h.type != SyncType::SeccompDone)
+            return ctx.fail(EPIPE, "rt did not take the seccomp notify fd");
+        ::close(notify_fd);
+    }
+    return security_result(security::finish_process_security(plan.security), ctx);
+}
+
+bool uses_notify(const ProcessPlan& plan) noexcept {
+    return plan.security.seccomp && plan.security.seccomp->notify;
+}
+
+bool step_seccomp_notify(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    return uses_notify(plan) ? load_seccomp(plan, ctx) : true;
+}
+
+bool step_seccomp(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    return uses_notify(plan) ? true : load_seccomp(plan, ctx);
 }
 
 // Nothing but 0-2 and the preserved fds survives execve (CVE-2024-21626): every other fd is
@@ -181,15 +224,15 @@ bool step_close_fds(ProcessPlan& plan, ChildCtx& ctx) noexcept {
 constexpr Step<ProcessPlan> kProcessSteps[] = {
     {"console", step_console},
     {"rlimits", step_rlimits},
-    // security (issue 5): "apparmor" / "selinux_label" / "personality" / "scheduler" /
-    // "ioprio" go here.
+    {"security_attributes", step_security_attributes},
+    {"bounding_set", step_bounding_set},
     {"user", step_user},
     {"umask", step_umask},
     {"cwd", step_cwd},
     {"env", step_env},
     {"executable", step_executable},
-    {"no_new_privileges", step_no_new_privileges},
-    // security (issue 5): "capabilities", then "seccomp" (last: after setuid, before exec).
+    {"capabilities", step_capabilities},
+    {"seccomp_notify", step_seccomp_notify},
     {"close_fds", step_close_fds},
 };
 
@@ -203,8 +246,8 @@ bool step_signal_mask(ProcessPlan&, ChildCtx& ctx) noexcept {
 // Right before execve, after `rt start` (init) or Ready (exec): only what must come last.
 constexpr Step<ProcessPlan> kFinalSteps[] = {
     {"signal_mask", step_signal_mask},  // rt run/exec block signals for forwarding
-    // security (issue 5): "seccomp" goes here: last, after setuid and the start rendezvous,
-    // so that rt's own setup syscalls are not filtered.
+    // Last, after setuid and the start rendezvous: rt's own setup syscalls are not filtered.
+    {"seccomp", step_seccomp},
 };
 
 }  // namespace
@@ -247,7 +290,6 @@ ProcessPlan build_process_plan(const oci::Process& process, const std::string& o
                         ErrorKind::InvalidArgument);
         plan.rlimits.push_back({res, {r.soft, r.hard}, name});
     }
-    plan.no_new_privileges = process.noNewPrivileges;
     plan.terminal = process.terminal;
     if (process.consoleSize) {
         plan.rows = static_cast<unsigned short>(process.consoleSize->height);

@@ -2,12 +2,16 @@
 // `rt exec`: the parent builds a ProcessPlan (all parsing and validation, may throw), the
 // child runs kProcessSteps on it (noexcept) and then process_exec().
 //
-// Order of the child steps (runc's standard_init_linux.go is the reference):
-//   console -> rlimits -> [security: LSM label] -> user (setgroups/setgid/setuid)
-//   -> umask -> cwd (checked inside the root) -> env (HOME) -> executable (PATH lookup)
-//   -> no_new_privileges -> [security: capabilities, seccomp: last, after setuid]
-//   -> close_fds -> (init: ready, wait for start, startContainer hooks)
-//   -> kFinalSteps: signal_mask, [security: seccomp] -> execve
+// Order of the child steps (runc's standard_init_linux.go is the reference; the security
+// steps are rt::security's, see security/process_security.hpp):
+//   console -> rlimits -> security_attributes (personality, memory policy, scheduler,
+//   ioPriority, LSM exec labels) -> bounding_set (drop, keepcaps) -> user
+//   (setgroups/setgid/setuid) -> umask -> cwd (checked inside the root) -> env (HOME)
+//   -> executable (PATH lookup) -> capabilities (capset, ambient, no_new_privileges, final
+//   CPU affinity) -> [seccomp_notify: the filter, when it uses SCMP_ACT_NOTIFY: the agent
+//   gets its fd from the parent, which is gone after Ready] -> close_fds
+//   -> (init: ready, wait for start, startContainer hooks)
+//   -> kFinalSteps: signal_mask, seccomp (last) -> execve
 #pragma once
 
 #include <sys/resource.h>
@@ -19,6 +23,7 @@
 
 #include "linux/child.hpp"
 #include "rt/oci/spec.hpp"
+#include "security/process_security.hpp"
 
 namespace rt::linux {
 
@@ -40,7 +45,9 @@ struct ProcessPlan {
         const char* name;
     };
     std::vector<Limit> rlimits;
-    bool no_new_privileges = false;
+    // Capabilities, seccomp, no_new_privs, LSM labels, scheduling...: prepared by the parent
+    // with security::prepare_process_security (build_process_plan leaves it empty).
+    security::ProcessSecurity security;
 
     bool terminal = false;
     unsigned short rows = 0, cols = 0;

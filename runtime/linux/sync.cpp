@@ -3,7 +3,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -23,6 +26,10 @@ const char* to_string(SyncType type) noexcept {
             return "ready";
         case SyncType::Error:
             return "error";
+        case SyncType::SeccompFd:
+            return "seccomp-fd";
+        case SyncType::SeccompDone:
+            return "seccomp-done";
     }
     return "unknown";
 }
@@ -53,6 +60,21 @@ bool sync_send_error(int fd, const char* step, int err, const char* message) noe
     h.err = err;
     std::strncpy(h.step, step ? step : "?", sizeof h.step - 1);
     return send_header(fd, h, message, message ? std::strlen(message) : 0);
+}
+
+bool sync_send_seccomp_fd(int fd, int notify_fd) noexcept {
+    struct {
+        SyncHeader h;
+        char number[16];
+    } msg{};
+    msg.h.type = SyncType::SeccompFd;
+    int len = std::snprintf(msg.number, sizeof msg.number, "%d", notify_fd);
+    const size_t size = sizeof msg.h + static_cast<size_t>(len);
+    for (;;) {
+        ssize_t n = ::write(fd, &msg, size);  // one SOCK_SEQPACKET record
+        if (n < 0 && errno == EINTR) continue;
+        return n == static_cast<ssize_t>(size);
+    }
 }
 
 long sync_recv(int fd, SyncHeader& header, char* buf, size_t bufsize) noexcept {

@@ -11,6 +11,11 @@
 //   4. child  -> parent Ready          everything is set up; the init now waits for `start`
 //   any child step failing sends       Error {step, errno, message} and exits
 // exec uses 1 (Go), 4 (Ready, the pid of the process) and Error.
+// create and exec, when the seccomp filter uses SCMP_ACT_NOTIFY (before Ready):
+//      child  -> parent SeccompFd      the filter is loaded; payload: the listener fd number
+//                                      (sent with one write(2), see seccomp_agent.hpp)
+//      parent -> child  SeccompDone    the parent copied the fd (pidfd_getfd) and handed it
+//                                      to the seccomp agent
 //
 // The child side never throws and never allocates here: it fills a fixed-size buffer.
 #pragma once
@@ -27,6 +32,8 @@ enum class SyncType : uint32_t {
     HooksDone = 3,
     Ready = 4,
     Error = 5,
+    SeccompFd = 6,
+    SeccompDone = 7,
 };
 
 const char* to_string(SyncType type) noexcept;
@@ -42,6 +49,9 @@ inline constexpr size_t kSyncMaxPayload = 60 * 1024;
 // Child side (noexcept, no allocation). Return false when the socket is broken.
 bool sync_send(int fd, SyncType type, const char* payload = nullptr, size_t len = 0) noexcept;
 bool sync_send_error(int fd, const char* step, int err, const char* message) noexcept;
+// SeccompFd with the fd number, in a single write(2): right after the filter is loaded, the
+// only syscall allowed to run before the agent has the listener fd.
+bool sync_send_seccomp_fd(int fd, int notify_fd) noexcept;
 // Receives one message into `buf` (payload NUL-terminated). Returns payload length, -1 on EOF
 // or error.
 long sync_recv(int fd, SyncHeader& header, char* buf, size_t bufsize) noexcept;

@@ -155,7 +155,8 @@ std::vector<std::string> kernel_capability_names() {
 
 CapabilityPlan plan_capabilities(const std::optional<oci::Capabilities>& config,
                                  std::string_view pointer, int last_cap,
-                                 std::vector<std::string>* warnings) {
+                                 std::vector<std::string>* warnings,
+                                 std::vector<std::string>* notes) {
     CapabilityPlan plan;
     plan.last_cap = last_cap;
     if (!config) return plan;
@@ -179,16 +180,18 @@ CapabilityPlan plan_capabilities(const std::optional<oci::Capabilities>& config,
     plan.inheritable &= plan.bounding;
     const CapabilityMask bad_ambient = plan.ambient & ~(plan.permitted & plan.inheritable);
     warn_dropped(bad_ambient, base + "/ambient: not in both permitted and inheritable, ignored",
-                 warnings);
+                 notes);
     plan.ambient &= plan.permitted & plan.inheritable;
     return plan;
 }
 
 CapabilityPlan plan_capabilities(const std::optional<oci::Capabilities>& config,
                                  std::string_view pointer) {
-    std::vector<std::string> warnings;
-    CapabilityPlan plan = plan_capabilities(config, pointer, kernel_last_capability(), &warnings);
+    std::vector<std::string> warnings, notes;
+    CapabilityPlan plan =
+        plan_capabilities(config, pointer, kernel_last_capability(), &warnings, &notes);
     for (const auto& w : warnings) base::log_warning("capabilities: " + w);
+    for (const auto& n : notes) base::log_debug("capabilities: " + n);
     return plan;
 }
 

@@ -46,13 +46,17 @@ struct CapabilityPlan {
 
 // Validates and plans process.capabilities (absent means every set empty, as runc). A name
 // that is not a capability is an error naming the field ("<pointer>/bounding/2: unknown
-// capability \"CAP_FOO\""). What the kernel cannot grant is a warning (the spec says so):
-// a capability above last_cap, an ambient one missing from permitted or inheritable, an
-// effective one missing from permitted; those are left out of the plan.
+// capability \"CAP_FOO\""). What the kernel cannot grant is left out of the plan with a
+// warning (the spec says so): a capability above last_cap, an effective one missing from
+// permitted, an inheritable one outside bounding. Ambient capabilities missing from permitted
+// or inheritable go to `notes` instead (logged at debug level): runc's own default config
+// lists ambient capabilities without inheritable ones and runc drops them silently, so this
+// is the everyday case, not a mistake worth a warning on every container.
 CapabilityPlan plan_capabilities(const std::optional<oci::Capabilities>& config,
                                  std::string_view pointer, int last_cap,
-                                 std::vector<std::string>* warnings);
-// The same, with the running kernel's last_cap, logging the warnings.
+                                 std::vector<std::string>* warnings,
+                                 std::vector<std::string>* notes = nullptr);
+// The same, with the running kernel's last_cap, logging the warnings and notes.
 CapabilityPlan plan_capabilities(const std::optional<oci::Capabilities>& config,
                                  std::string_view pointer = "/process/capabilities");
 

@@ -24,6 +24,8 @@
 #include <string>
 #include <thread>
 
+#include "agent.hpp"
+#include "audit.hpp"
 #include "base/fd.hpp"
 #include "child.hpp"
 #include "rt/error.hpp"
@@ -253,16 +255,8 @@ BOOST_AUTO_TEST_CASE(trace_stops_a_tracer_with_errno_ret_as_the_event_message) {
 
 BOOST_AUTO_TEST_CASE(log_allows_and_logs_the_syscall) {
     auto filter = compile_seccomp(one_rule("SCMP_ACT_ALLOW", "getppid", "SCMP_ACT_LOG"));
-    // The kernel logs through audit. Its copy in the kernel log is rate limited machine-wide
-    // (printk_ratelimit), so the test reads the audit multicast group instead, which every
-    // record reaches (needs CAP_AUDIT_READ).
-    base::UniqueFd audit(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT));
-    BOOST_TEST_REQUIRE(audit.get() >= 0, "audit netlink socket: " << std::strerror(errno));
-    sockaddr_nl addr{};
-    addr.nl_family = AF_NETLINK;
-    addr.nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1);
-    BOOST_TEST_REQUIRE(::bind(audit.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0,
-                       "bind to the audit log group: " << std::strerror(errno));
+    // The kernel logs through audit (audit.hpp).
+    AuditSeccompReader audit;
 
     int pipefd[2];
     BOOST_TEST_REQUIRE(::pipe2(pipefd, O_CLOEXEC) == 0);
@@ -283,25 +277,13 @@ BOOST_AUTO_TEST_CASE(log_allows_and_logs_the_syscall) {
     BOOST_TEST(WIFEXITED(status));
     BOOST_TEST(out == "rc_is_ppid=1");  // logged, and allowed
 
-    // Records arrive asynchronously (kauditd): read until ours shows up, up to 10 s.
     const std::string pid_field = " pid=" + std::to_string(child_pid) + " ";
     const std::string syscall_field = " syscall=" + std::to_string(SYS_getppid) + " ";
-    bool found = false;
-    for (int waited = 0; !found && waited < 100; ++waited) {
-        pollfd p{audit.get(), POLLIN, 0};
-        if (::poll(&p, 1, 100) <= 0) continue;
-        char buf[16384];
-        ssize_t n = ::recv(audit.get(), buf, sizeof buf, MSG_DONTWAIT);
-        if (n <= 0) continue;
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
-             h = NLMSG_NEXT(h, n)) {
-            if (h->nlmsg_type != AUDIT_SECCOMP) continue;
-            std::string text(static_cast<const char*>(NLMSG_DATA(h)), h->nlmsg_len - NLMSG_HDRLEN);
-            found = found || (text.find(pid_field) != std::string::npos &&
-                              text.find(syscall_field) != std::string::npos &&
-                              text.find("code=0x7ffc0000") != std::string::npos);
-        }
-    }
+    const bool found = audit.wait_for([&](const std::string& text) {
+        return text.find(pid_field) != std::string::npos &&
+               text.find(syscall_field) != std::string::npos &&
+               text.find("code=0x7ffc0000") != std::string::npos;
+    });
     BOOST_TEST(found, "no AUDIT_SECCOMP record for SCMP_ACT_LOG of pid " << child_pid);
 }
 
@@ -338,92 +320,10 @@ BOOST_AUTO_TEST_CASE(argument_comparisons_in_the_kernel) {
     }
 }
 
-namespace {
-
-// A seccomp agent for one container process: accepts one connection on a unix socket, reads
-// the container process state and the notify fd, answers one notification for getppid with
-// the value 4242.
-struct TestAgent {
-    std::string path;
-    base::UniqueFd listener;
-    std::string payload;
-    int fds_received = 0;
-    int notified_pid = 0;
-    int notified_nr = -1;
-    std::string error;
-
-    explicit TestAgent(std::string socket_path) : path(std::move(socket_path)) {
-        listener.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-        if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-            ::listen(listener.get(), 1) < 0)
-            throw std::runtime_error("agent socket " + path + ": " + std::strerror(errno));
-    }
-    ~TestAgent() { ::unlink(path.c_str()); }
-
-    void serve() {
-        base::UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        if (!conn) {
-            error = "accept failed";
-            return;
-        }
-        base::UniqueFd notify;
-        char buf[65536];
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
-        for (;;) {
-            iovec iov{buf, sizeof buf};
-            msghdr msg{};
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
-            if (n <= 0) break;
-            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-                size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                fds_received += static_cast<int>(count);
-                int fd;
-                std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-                notify.reset(fd);
-            }
-            payload.append(buf, static_cast<size_t>(n));
-        }
-        if (!notify) {
-            error = "no fd received";
-            return;
-        }
-        seccomp_notif* req = nullptr;
-        seccomp_notif_resp* resp = nullptr;
-        if (seccomp_notify_alloc(&req, &resp) != 0) {
-            error = "seccomp_notify_alloc failed";
-            return;
-        }
-        pollfd p{notify.get(), POLLIN, 0};
-        if (::poll(&p, 1, 10000) == 1 && (p.revents & POLLIN) &&
-            seccomp_notify_receive(notify.get(), req) == 0) {
-            notified_pid = static_cast<int>(req->pid);
-            notified_nr = req->data.nr;
-            resp->id = req->id;
-            resp->val = 4242;
-            resp->error = 0;
-            resp->flags = 0;
-            if (seccomp_notify_respond(notify.get(), resp) != 0) error = "respond failed";
-        } else {
-            error = "no notification";
-        }
-        seccomp_notify_free(req, resp);
-    }
-};
-
-}  // namespace
-
 BOOST_AUTO_TEST_CASE(notify_reaches_an_agent_that_answers) {
     const std::string socket_path = "/tmp/" + unique_name("rt-seccomp-agent") + ".sock";
     TestAgent agent(socket_path);
-    std::thread agent_thread([&] { agent.serve(); });
+    std::thread agent_thread([&] { agent.serve(1, 4242); });
     struct Joiner {
         std::thread& t;
         ~Joiner() {
