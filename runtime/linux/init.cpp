@@ -29,16 +29,39 @@ size_t g_created_len = 0;
 // The connection of `rt start`: after start, failures are reported there (the parent is gone).
 int g_start_conn = -1;
 
+// Only with InitPlan::fork_into_pid_ns: the cloned child joins the user namespace, creates
+// the pid namespace owned by it, and forks the init into it; the child itself reports the
+// init's pid and exits (rt, a child subreaper, adopts the init and reaps this process).
+bool step_pid_namespace(InitPlan& plan, ChildCtx& ctx) noexcept {
+    if (!plan.fork_into_pid_ns) return true;
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    for (int fd : plan.close_fds) ::close(fd);
+    plan.close_fds.clear();
+    int userns = plan.namespaces->join_fd(CLONE_NEWUSER);
+    if (::setns(userns, CLONE_NEWUSER) != 0) return ctx.fail(errno, "setns user namespace");
+    if (::syscall(SYS_setresgid, 0, 0, 0) != 0) return ctx.fail(errno, "setresgid(0)");
+    if (::syscall(SYS_setresuid, 0, 0, 0) != 0) return ctx.fail(errno, "setresuid(0)");
+    if (::unshare(CLONE_NEWPID) != 0) return ctx.fail(errno, "unshare pid namespace");
+    pid_t init = ::fork();
+    if (init < 0) return ctx.fail(errno, "fork the init into the pid namespace");
+    if (init == 0) return true;  // the init (pid 1): its parent dies now; see wait_parent
+    char text[16];
+    int n = child_format(text, sizeof text, "%d", static_cast<int>(init));
+    ::_exit(sync_send(plan.sync_fd, SyncType::Pid, text, static_cast<size_t>(n)) ? 0 : 1);
+}
+
 bool step_wait_parent(InitPlan& plan, ChildCtx& ctx) noexcept {
     // Die with rt while it still sets us up (a killed `rt create` leaves no process). Cleared
-    // at "ready", once the init is meant to outlive rt.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // at "ready", once the init is meant to outlive rt. A forked init sets it after Go: by
+    // then its first parent is gone (and rt, which adopted it, is its parent).
+    if (!plan.fork_into_pid_ns) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     for (int fd : plan.close_fds) ::close(fd);
     ::umask(0);
     SyncHeader h{};
     long n = sync_recv(plan.sync_fd, h, g_state, sizeof g_state);
     if (n < 0) return ctx.fail(EPIPE, "parent went away");
     if (h.type != SyncType::Go) return ctx.fail(EPROTO, "unexpected sync message");
+    if (plan.fork_into_pid_ns) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     g_state_len = std::strlen(g_state);
     if (g_state_len < static_cast<size_t>(n)) {
         g_created_state = g_state + g_state_len + 1;
@@ -56,6 +79,7 @@ bool step_join_namespaces(InitPlan& plan, ChildCtx& ctx) noexcept {
     for (const auto& j : plan.namespaces->joins) {
         // pid and time are joined by the parent before clone (they apply to children only).
         if (j.clone_flag == CLONE_NEWPID || j.clone_flag == CLONE_NEWTIME) continue;
+        if (j.clone_flag == CLONE_NEWUSER && plan.fork_into_pid_ns) continue;  // done
         if (::setns(j.fd.get(), j.clone_flag) != 0)
             return ctx.fail(errno, "setns %s", j.path.c_str());
         if (j.clone_flag == CLONE_NEWUSER) {
@@ -193,6 +217,7 @@ bool step_start_container_hooks(InitPlan& plan, ChildCtx& ctx) noexcept {
 // The container init, top to bottom. Issue 4 (cgroups) acts in the parent between clone and
 // "wait_parent"; issue 5 (security) adds its steps inside the process list (process.cpp).
 constexpr Step<InitPlan> kInitSteps[] = {
+    {"pid_namespace", step_pid_namespace},      // only for a joined user ns + new pid ns
     {"wait_parent", step_wait_parent},          // Go: id maps, oom_score_adj, cgroup done
     {"join_namespaces", step_join_namespaces},  // setns `path` namespaces, user first
     {"cgroup_namespace", step_cgroup_namespace},

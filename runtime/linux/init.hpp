@@ -38,6 +38,11 @@ struct InitPlan {
     int unshare_flags = 0;
     bool unshare_cgroup = false;
     bool new_userns = false;
+    // A new pid namespace with a user namespace joined by path: the pid namespace must be
+    // owned by that user namespace, so it cannot come from rt's clone. The cloned child
+    // joins the user namespace, unshares the pid namespace and forks the init (pid 1), sends
+    // its pid (SyncType::Pid) and exits; rt, a child subreaper then, adopts the init.
+    bool fork_into_pid_ns = false;
 
     std::vector<MountPlan> mounts;
     unsigned long rootfs_propagation = 0;  // 0: rslave (runc's default)

@@ -4,15 +4,20 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <charconv>
 
 #include <cerrno>
 #include <optional>
 #include <string>
 
 #include "base/fs.hpp"
+#include "linux/sync.hpp"
 #include "rt/error.hpp"
 
 namespace rt::linux {
@@ -53,6 +58,44 @@ class NamespaceRestore {
     base::UniqueFd fd_;
 };
 
+void kill_and_reap(pid_t pid, int pidfd) noexcept {
+    if (pidfd >= 0)
+        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    else
+        ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// InitPlan::fork_into_pid_ns: the cloned child forked the init into the pid namespace owned
+// by the joined user namespace, reports its pid and exits. We reap the intermediate; the init
+// is then our child (we are a subreaper) and, unreaped, its pid cannot be reused.
+void adopt_forked_init(SpawnedProcess& out) {
+    pid_t intermediate = out.pid;
+    std::string text;
+    try {
+        text = sync_expect(out.sync.get(), SyncType::Pid, "create");
+    } catch (...) {
+        kill_and_reap(intermediate, out.pidfd.get());
+        throw;
+    }
+    int status = 0;
+    while (::waitpid(intermediate, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_t init = 0;
+    std::from_chars(text.data(), text.data() + text.size(), init);
+    if (init <= 0) throw Error("create: bad pid \"" + text + "\" from the container process");
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
+    if (fd < 0) {
+        int e = errno;
+        kill_and_reap(init, -1);
+        throw Error("pidfd_open " + std::to_string(init), e);
+    }
+    out.pidfd.reset(fd);
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    out.pid = init;
+}
+
 }  // namespace
 
 SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOptions& options) {
@@ -67,6 +110,14 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
         // clone and is owned by rt's user namespace.)
         plan.unshare_flags = flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
         flags &= CLONE_NEWPID | CLONE_NEWTIME;
+        // A new pid namespace must be owned by the joined user namespace too (or the
+        // container cannot mount /proc): the child creates it and forks the init into it.
+        if (flags & CLONE_NEWPID) {
+            plan.fork_into_pid_ns = true;
+            flags &= ~CLONE_NEWPID;
+            if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+                throw Error("prctl(PR_SET_CHILD_SUBREAPER)", errno);
+        }
     }
 
     int pair[2];
@@ -110,6 +161,7 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
     pid_t pid = clone_process(static_cast<uint64_t>(flags), out.pidfd, options.cgroup_fd);
     if (pid == 0) container_init(plan);  // never returns
     out.pid = pid;
+    if (plan.fork_into_pid_ns) adopt_forked_init(out);
     return out;
 }
 

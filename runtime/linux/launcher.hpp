@@ -1,6 +1,7 @@
 // Parent side of cloning a container process: one clone3() straight from rt (no re-exec of
-// the binary, no intermediate process) with the CLONE_NEW* flags of the new namespaces, a
-// pidfd for race-free waiting and signalling, and optionally CLONE_INTO_CGROUP.
+// the binary, no intermediate process but for InitPlan::fork_into_pid_ns) with the CLONE_NEW* flags
+// of the new namespaces, a pidfd for race-free waiting and signalling, and optionally
+// CLONE_INTO_CGROUP.
 #pragma once
 
 #include <sys/types.h>

@@ -30,6 +30,8 @@ const char* to_string(SyncType type) noexcept {
             return "seccomp-fd";
         case SyncType::SeccompDone:
             return "seccomp-done";
+        case SyncType::Pid:
+            return "pid";
     }
     return "unknown";
 }

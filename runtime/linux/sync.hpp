@@ -10,6 +10,8 @@
 //   3. parent -> child  HooksDone      prestart + createRuntime hooks succeeded
 //   4. child  -> parent Ready          everything is set up; the init now waits for `start`
 //   any child step failing sends       Error {step, errno, message} and exits
+// With a joined user namespace and a new pid namespace, a first message 0. Pid (payload: the
+// init's pid as decimal text) comes from the intermediate process, before Go.
 // exec uses 1 (Go), 4 (Ready, the pid of the process) and Error.
 // create and exec, when the seccomp filter uses SCMP_ACT_NOTIFY (before Ready):
 //      child  -> parent SeccompFd      the filter is loaded; payload: the listener fd number
@@ -34,6 +36,7 @@ enum class SyncType : uint32_t {
     Error = 5,
     SeccompFd = 6,
     SeccompDone = 7,
+    Pid = 8,  // create, before Go: the init's pid (see InitPlan::fork_into_pid_ns)
 };
 
 const char* to_string(SyncType type) noexcept;

@@ -1,6 +1,7 @@
 // A failed create leaves nothing behind: no state dir, no process, no mount referencing the
 // bundle, checked on the host after each of many distinct failure points.
 #define BOOST_TEST_MODULE lifecycle integration : failure cleanup
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -131,6 +132,40 @@ BOOST_AUTO_TEST_CASE(failure_bad_id_mapping) {
         R"([{"containerID":0,"hostID":100000,"size":10},{"containerID":5,"hostID":200000,"size":10}])");
     env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":10}])");
     expect_failure_leaves_nothing(env, "/linux/uidMappings: write /proc/");
+}
+
+BOOST_AUTO_TEST_CASE(failure_in_an_init_forked_into_a_joined_user_namespace) {
+    // A joined user namespace + a new pid namespace: rt's child forks the init (see
+    // InitPlan::fork_into_pid_ns). Both must be gone after a failure. The user namespace is
+    // kept by an fd of ours, so that no process of the holder container remains.
+    Env holder;
+    holder.set("/process/args", R"(["sleep","1000"])");
+    holder.set(
+        "/linux/namespaces",
+        R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
+    holder.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    holder.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    std::string hid = holder.id("holder");
+    Result r = holder.rt({"run", "-d", "-b", holder.bundle(), hid});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    std::string userns = "/proc/" + std::to_string(holder.pid(hid)) + "/ns/user";
+    int fd = ::open(userns.c_str(), O_RDONLY | O_CLOEXEC);
+    BOOST_REQUIRE(fd >= 0);
+    BOOST_REQUIRE(holder.rt({"delete", "--force", hid}).code == 0);
+    struct CloseFd {
+        int fd;
+        ~CloseFd() { ::close(fd); }
+    } close_fd{fd};
+
+    Env env;
+    env.set("/linux/namespaces", R"([{"type":"pid"},{"type":"user","path":"/proc/)" +
+                                     std::to_string(::getpid()) + "/fd/" + std::to_string(fd) +
+                                     R"("},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
+    env.remove("/linux/uidMappings");
+    env.remove("/linux/gidMappings");
+    env.set("/mounts/-", R"({"destination":"/bad","type":"nosuchfs","source":"x"})");
+    expect_failure_leaves_nothing(
+        env, "step \"mounts\": mounts[7] mount x (nosuchfs) on /bad: No such device");
 }
 
 BOOST_AUTO_TEST_CASE(interrupted_create_leaves_only_a_dir_that_delete_force_removes) {

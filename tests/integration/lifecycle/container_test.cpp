@@ -289,3 +289,48 @@ BOOST_AUTO_TEST_CASE(time_namespace_offsets) {
     // rt's own time namespace for children was restored after the clone.
     BOOST_TEST(host_ns("time_for_children") == host_ns("time"));
 }
+
+// Joining a user namespace by path together with a new pid namespace: the pid namespace must
+// be owned by the joined user namespace (or /proc cannot be mounted in the container).
+BOOST_AUTO_TEST_CASE(join_user_namespace_by_path_with_a_new_pid_namespace) {
+    Env holder;
+    holder.set("/process/args", R"(["sleep","1000"])");
+    holder.set(
+        "/linux/namespaces",
+        R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
+    holder.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    holder.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    std::string hid = holder.id("userns-holder");
+    Result r = holder.rt({"run", "-d", "-b", holder.bundle(), hid});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    std::string userns = "/proc/" + std::to_string(holder.pid(hid)) + "/ns/user";
+
+    Env env;
+    env.set("/linux/namespaces", R"([{"type":"pid"},{"type":"user","path":")" + userns +
+                                     R"("},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
+    env.remove("/linux/uidMappings");
+    env.remove("/linux/gidMappings");
+    auto l = lines(out_of(env,
+                          "echo $$; readlink /proc/self/ns/user; head -1 /proc/self/uid_map; "
+                          "readlink /proc/self/ns/pid; id -u"));
+    BOOST_REQUIRE(l.size() == 5u);
+    BOOST_TEST(l[0] == "1");
+    char buf[256];
+    ssize_t n = ::readlink(userns.c_str(), buf, sizeof buf - 1);
+    buf[n < 0 ? 0 : n] = '\0';
+    BOOST_TEST(l[1] == buf);
+    BOOST_TEST(l[2].find("100000") != std::string::npos, l[2]);
+    BOOST_TEST(l[3] != host_ns("pid"));
+    BOOST_TEST(l[4] == "0");
+    // The foreground run got the exit code, and detached containers work too (state + exec).
+    std::string id = env.id("joined");
+    env.sh("sleep 1000");
+    r = env.rt({"run", "-d", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    BOOST_TEST(env.status(id) == "running");
+    r = env.rt({"exec", id, "sh", "-c", "echo $PPID; readlink /proc/self/ns/user"});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == std::string("0\n") + buf + "\n");
+    env.sh("exit 7");
+    BOOST_TEST(env.run_container().code == 7);
+}
