@@ -31,6 +31,9 @@ bool step_wait_parent(TenantPlan& plan, ChildCtx& ctx) noexcept {
     return true;
 }
 
+// Joining the mount namespace sets our root to the namespace's root, following mounts stacked
+// on it: the container's rootfs after pivot_root, and also with --no-pivot, where the init moved
+// the rootfs onto / (MS_MOVE) before chroot. So no chroot is needed here (exec_test checks it).
 bool step_join_namespaces(TenantPlan& plan, ChildCtx& ctx) noexcept {
     if (plan.join_flags && ::setns(plan.init_pidfd, plan.join_flags) != 0)
         return ctx.fail(errno, "setns into the container's namespaces (0x%x)", plan.join_flags);

@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE lifecycle integration : exec
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -183,4 +184,26 @@ BOOST_AUTO_TEST_CASE(exec_into_a_user_namespace_container) {
     int init = env.pid(id);
     r = env.rt({"exec", id, "readlink", "/proc/self/ns/user"});
     BOOST_TEST(r.out == ns_of(init, "user") + "\n");
+}
+
+// --no-pivot moves the rootfs onto / and chroots the init. `rt exec` joins the mount namespace,
+// whose root the kernel resolves through the mount stacked on it: the exec'd process is in the
+// container's root like the init (never the host's), also after "cd /..".
+BOOST_AUTO_TEST_CASE(exec_into_a_no_pivot_container_lands_in_its_root) {
+    Env env;
+    env.set("/process/args", R"(["sleep","1000"])");
+    std::string id = env.id("nopivot");
+    Result r = env.rt({"run", "-d", "--no-pivot", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    struct stat st {};
+    BOOST_REQUIRE(::stat(env.rootfs().c_str(), &st) == 0);
+    r = env.rt({"exec", id, "sh", "-c",
+                "stat -c %i /; stat -Lc %i /proc/1/root; cd /..; stat -c %i .; test -e " +
+                    env.bundle() + "/config.json && echo host-visible; true"});
+    BOOST_TEST(r.code == 0, r.err);
+    auto l = lines(r.out);
+    BOOST_REQUIRE_MESSAGE(l.size() == 3u, r.out);
+    BOOST_TEST(l[0] == std::to_string(st.st_ino));
+    BOOST_TEST(l[1] == l[0]);
+    BOOST_TEST(l[2] == l[0]);
 }
