@@ -457,4 +457,143 @@ BOOST_AUTO_TEST_CASE(status_and_gc, *needs({"cni:1.1.0"})) {
     BOOST_TEST(env.ports().empty(), "GC kept a veth not in valid-attachments");
 }
 
+// SPEC.md "Parameters": CNI_CONTAINERID and CNI_IFNAME are required: error code 4, nothing made.
+BOOST_AUTO_TEST_CASE(missing_container_id_or_ifname_is_error_4, *needs({"cni"})) {
+    CniEnv env;
+    for (bool no_id : {true, false}) {
+        CniCall c;
+        c.command = "ADD";
+        c.container_id = no_id ? "" : env.id;
+        c.ifname = no_id ? "eth0" : "";
+        c.netns = env.container.path();
+        c.config = env.config(default_version());
+        auto r = plugin().call(c, env.host);
+        BOOST_TEST(r.error_code() == 4, (no_id ? "no CNI_CONTAINERID: " : "no CNI_IFNAME: ")
+                                            << r.text());
+        BOOST_TEST(env.ports().empty());
+        BOOST_TEST(env.reservations() == 0u);
+    }
+}
+
+// SPEC.md "ADD": the interface is the one named by CNI_IFNAME.
+BOOST_AUTO_TEST_CASE(ifname_names_the_container_interface, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg = env.config(default_version());
+    CniCall c;
+    c.command = "ADD";
+    c.container_id = env.id;
+    c.ifname = "net1";
+    c.netns = env.container.path();
+    c.config = cfg;
+    auto add = plugin().call(c, env.host);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    bool in_result = false;
+    for (const auto& i : add.json["interfaces"].GetArray()) {
+        in_result |= i.HasMember("sandbox") && std::string(i["name"].GetString()) == "net1";
+    }
+    BOOST_TEST(in_result, "no net1 with a sandbox in the result");
+    auto inside = env.net(env.container);
+    BOOST_TEST(inside.link("net1"));
+    BOOST_TEST(!inside.link("eth0"));
+    c.command = "DEL";
+    auto del = plugin().call(c, env.host);
+    BOOST_TEST(del.run.ok(), del.text());
+    BOOST_TEST(!env.net(env.container).link("net1"));
+    BOOST_TEST(env.reservations() == 0u);
+}
+
+// SPEC.md "ADD": an interface of the requested name already in the container MUST be an
+// error (and the failed ADD leaves nothing: no port, no reservation).
+BOOST_AUTO_TEST_CASE(existing_interface_is_an_error, *needs({"cni"})) {
+    CniEnv env;
+    auto dummy = run_in_netns(env.container, {"/sbin/ip", "link", "add", "eth0", "type", "veth",
+                                              "peer", "name", "conf-peer"});
+    BOOST_REQUIRE_MESSAGE(dummy.ok(), dummy.describe());
+    auto add = env.add(env.config(default_version()));
+    BOOST_TEST(add.is_error(), add.text());
+    BOOST_TEST(env.ports().empty(), "the failed ADD left a port on the bridge");
+    BOOST_TEST(env.reservations() == 0u, "the failed ADD left a reservation");
+}
+
+namespace {
+std::string bridge_tool(const NetNs& ns, std::initializer_list<std::string> args) {
+    std::vector<std::string> argv{"/sbin/bridge"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_in_netns(ns, argv);
+    return r.out + r.err;
+}
+}  // namespace
+
+// bridge.md "hairpinMode": the host port has hairpin mode on.
+BOOST_AUTO_TEST_CASE(hairpin_mode_is_set_on_the_port, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg = env.config(default_version(), R"("hairpinMode":true)");
+    auto add = env.add(cfg);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    auto ports = env.ports();
+    BOOST_REQUIRE(ports.size() == 1u);
+    std::string out = bridge_tool(env.host, {"-d", "link", "show", "dev", ports[0].name});
+    BOOST_TEST(out.find("hairpin on") != std::string::npos, out);
+    env.del(cfg);
+}
+
+// host-local.md "gateway" of a range; bridge.md "isGateway": the bridge gets the gateway.
+BOOST_AUTO_TEST_CASE(range_gateway_is_used, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg =
+        env.config(default_version(), "",
+                   env.host_local(R"([[{"subnet":"10.241.0.0/24","gateway":"10.241.0.254"}]])"));
+    auto add = env.add(cfg);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    BOOST_TEST(std::string(add.json["ips"][0]["gateway"].GetString()) == "10.241.0.254");
+    BOOST_TEST(has_cidr(env.net(env.host).cidrs_of(env.bridge), "10.241.0.254/24"));
+    BOOST_TEST(first_ip(add.json) != "10.241.0.254");
+    env.del(cfg);
+}
+
+// bridge.md "isGateway" false: the bridge gets no address.
+BOOST_AUTO_TEST_CASE(no_gateway_leaves_the_bridge_without_address, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg =
+        env.config(default_version(), "", env.host_local(R"([[{"subnet":"10.241.0.0/24"}]])"));
+    // config() writes "isGateway":true; a later duplicate key would be ambiguous, so edit it.
+    rapidjson::Document d;
+    d.Parse(cfg.c_str());
+    d["isGateway"].SetBool(false);
+    cfg = to_json(d);
+    auto add = env.add(cfg);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    auto host = env.net(env.host);
+    BOOST_REQUIRE(host.link(env.bridge));
+    BOOST_TEST(!has_cidr(host.cidrs_of(env.bridge), "10.241.0."),
+               "the bridge has an address although isGateway is false");
+    env.del(cfg);
+}
+
+// host-local.md "ranges": the ranges of one set are used in turn (the next when one is full).
+BOOST_AUTO_TEST_CASE(ranges_of_a_set_are_used_in_turn, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg =
+        env.config(default_version(), "",
+                   env.host_local(R"([[{"subnet":"10.241.0.0/24","rangeStart":"10.241.0.10",
+            "rangeEnd":"10.241.0.10"},{"subnet":"10.241.0.0/24","rangeStart":"10.241.0.20",
+            "rangeEnd":"10.241.0.20"}]])"));
+    auto add = env.add(cfg);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    BOOST_TEST(first_ip(add.json) == "10.241.0.10");
+    NetNs second;
+    CniCall c;
+    c.command = "ADD";
+    c.container_id = env.id + "-b";
+    c.netns = second.path();
+    c.config = cfg;
+    auto next = plugin().call(c, env.host);
+    BOOST_REQUIRE_MESSAGE(next.run.ok(), next.text());
+    BOOST_TEST(first_ip(next.json) == "10.241.0.20");
+    c.command = "DEL";
+    BOOST_TEST(plugin().call(c, env.host).run.ok());
+    BOOST_TEST(env.del(cfg).run.ok());
+    BOOST_TEST(env.reservations() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,6 +18,7 @@
 namespace fs = std::filesystem;
 using namespace conformance;
 
+#define RUN "verb:run", "verb:delete", "verb:state"
 #define LIFECYCLE "verb:create", "verb:start", "verb:state", "verb:kill", "verb:delete"
 
 namespace {
@@ -234,14 +235,125 @@ BOOST_AUTO_TEST_CASE(hook_timeout_is_an_error, *needs({LIFECYCLE, "hook:createRu
     BOOST_TEST(!runtime().state(id));
 }
 
+namespace {
+
+// A bundle whose only hooks are one failing hook of `kind` (exit 1) and a logging poststop
+// hook; the program marks /out/ran and then sleeps, so "the program ran" and "the container is
+// still running" are both observable.
+struct FailingHookBundle {
+    Bundle b;
+    std::string log = (b.out() / "hooks.log").string();
+    std::string id = unique_name("hookfail");
+    explicit FailingHookBundle(const std::string& kind) {
+        std::string host_probe = fs::absolute(probe_path()).string();
+        bool in_container = kind == "startContainer";  // its path resolves in the container
+        b.config.append("/hooks/" + kind, hook(in_container ? "/bin/rt-probe" : host_probe,
+                                               in_container ? "/out/hooks.log" : log, kind, "1"));
+        b.config.append("/hooks/poststop", hook(host_probe, log, "poststop"));
+        b.config.args({"/bin/sh", "-c", "/bin/rt-probe write /out/ran; exec /bin/rt-probe sleep"});
+    }
+    bool ran() const { return fs::exists(b.out() / "ran"); }
+};
+
+// After a failed operation the container is destroyed (runtime.md step 12) or at least
+// stopped: never left running.
+void require_not_running(const std::string& id) {
+    auto s = runtime().state(id);
+    if (!s) return;
+    std::string status = runtime().wait_status(id, "stopped");
+    BOOST_TEST(status == "stopped", "the container is " << status << " after a failed hook");
+}
+
+void failing_create_hook(const std::string& kind) {
+    FailingHookBundle f(kind);
+    ContainerGuard guard(runtime(), f.id);
+    auto c = runtime().create(f.id, f.b);
+    BOOST_TEST(!c.ok(), "create succeeded although a " << kind << " hook failed");
+    BOOST_TEST(!runtime().state(f.id), "the container exists after the failed create");
+    BOOST_TEST(!f.ran(), "the program ran");
+}
+
+void failing_start_hook(const std::string& kind, bool program_may_run) {
+    FailingHookBundle f(kind);
+    ContainerGuard guard(runtime(), f.id);
+    auto c = runtime().create(f.id, f.b);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    auto s = runtime().start(f.id);
+    BOOST_TEST(!s.ok(), "start succeeded although a " << kind << " hook failed");
+    if (!program_may_run) BOOST_TEST(!f.ran(), "the program ran");
+    require_not_running(f.id);
+}
+
+}  // namespace
+
+// runtime.md lifecycle step 3: a failing prestart hook: error, the container is destroyed.
+BOOST_AUTO_TEST_CASE(failing_prestart_hook_fails_create, *needs({LIFECYCLE, "hook:prestart"})) {
+    failing_create_hook("prestart");
+}
+
+// runtime.md lifecycle step 5: a failing createContainer hook: error, the container is destroyed.
+BOOST_AUTO_TEST_CASE(failing_create_container_hook_fails_create,
+                     *needs({LIFECYCLE, "hook:createContainer"})) {
+    failing_create_hook("createContainer");
+}
+
+// runtime.md lifecycle step 7: a failing startContainer hook: start fails, the program is not
+// run (step 8 is never reached), the container is stopped.
+BOOST_AUTO_TEST_CASE(failing_start_container_hook_fails_start,
+                     *needs({LIFECYCLE, "hook:startContainer"})) {
+    failing_start_hook("startContainer", false);
+}
+
+// runtime.md lifecycle step 9: a failing poststart hook: start fails and the container is
+// stopped (the program has already run).
+BOOST_AUTO_TEST_CASE(failing_poststart_hook_fails_start_and_stops,
+                     *needs({LIFECYCLE, "hook:poststart"})) {
+    failing_start_hook("poststart", true);
+}
+
+// runtime.md steps 4, 12, 13: after a failing createRuntime hook the lifecycle continues at
+// step 12, so the poststop hooks still run.
+BOOST_AUTO_TEST_CASE(failed_create_still_runs_poststop_hooks,
+                     *needs({LIFECYCLE, "hook:createRuntime", "hook:poststop"})) {
+    FailingHookBundle f("createRuntime");
+    ContainerGuard guard(runtime(), f.id);
+    BOOST_TEST(!runtime().create(f.id, f.b).ok());
+    auto lines = read_hooks(f.log);
+    bool poststop = std::any_of(lines.begin(), lines.end(),
+                                [](const HookLine& h) { return h.label == "poststop"; });
+    BOOST_TEST(poststop, "no poststop hook ran after the failed create");
+}
+
+// config.md "hooks": path MUST be absolute; timeout MUST be greater than zero. An invalid
+// hook is an invalid config: error, no container.
+BOOST_AUTO_TEST_CASE(invalid_hooks_are_errors, *needs({LIFECYCLE, "hook:createRuntime"})) {
+    std::string host_probe = fs::absolute(probe_path()).string();
+    for (std::string h :
+         {std::string(R"({"path":"rt-probe","args":["rt-probe","exit","0"]})"),
+          R"({"path":")" + host_probe + R"(","args":["rt-probe","exit","0"],"timeout":0})"}) {
+        Bundle b;
+        b.config.append("/hooks/createRuntime", h);
+        b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+        std::string id = unique_name("badhook");
+        ContainerGuard guard(runtime(), id);
+        auto c = runtime().create(id, b);
+        bool started = c.ok() && runtime().start(id).ok();
+        BOOST_TEST(!c.ok(), "create accepted hook " << h << (started ? " and ran it" : ""));
+        BOOST_TEST(!runtime().state(id));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(terminal)
 
-// config.md "terminal" + runc's --console-socket: the pty master arrives over the socket
-// (SCM_RIGHTS) and the process has the slave as its controlling terminal on 0, 1, 2.
-BOOST_AUTO_TEST_CASE(console_socket_receives_a_working_pty, *needs({LIFECYCLE})) {
-    Bundle b;
+namespace {
+
+// Creates and starts the bundle (process.terminal true, args rt-probe tty) with
+// --console-socket, receives the pty master over the socket (SCM_RIGHTS) and returns the
+// probe's tty report read from it.
+rapidjson::Document console_report(Bundle& b) {
+    rapidjson::Document d;
     b.config.set("/process/terminal", "true");
     b.config.args({"/bin/rt-probe", "tty"});
     TempDir sockdir;
@@ -293,12 +405,31 @@ BOOST_AUTO_TEST_CASE(console_socket_receives_a_working_pty, *needs({LIFECYCLE}))
     ::close(master);
     auto brace = out.find('{');
     BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output on the pty: " << out);
-    rapidjson::Document d;
     d.Parse(out.substr(brace, out.rfind('}') - brace + 1).c_str());
     BOOST_REQUIRE(d.IsObject());
+    return d;
+}
+
+}  // namespace
+
+// config.md "terminal" + runc's --console-socket: the pty master arrives over the socket
+// (SCM_RIGHTS) and the process has the slave as its controlling terminal on 0, 1, 2.
+BOOST_AUTO_TEST_CASE(console_socket_receives_a_working_pty, *needs({LIFECYCLE})) {
+    Bundle b;
+    auto d = console_report(b);
     for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
     BOOST_TEST(d["controlling"].GetBool());
     BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+}
+
+// config.md "consoleSize": the terminal has the configured height and width.
+BOOST_AUTO_TEST_CASE(console_size_is_applied, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.set("/process/consoleSize", R"({"height":33,"width":111})");
+    auto d = console_report(b);
+    BOOST_REQUIRE(d.HasMember("rows"));
+    BOOST_TEST(d["rows"].GetUint() == 33u);
+    BOOST_TEST(d["cols"].GetUint() == 111u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -347,6 +478,53 @@ BOOST_AUTO_TEST_CASE(cgroups_path_and_resources_are_applied, *needs({LIFECYCLE, 
         BOOST_TEST(!fs::exists("/sys/fs/cgroup/" + std::string(ctrl) + cg),
                    ctrl << " cgroup left after delete");
     }
+}
+
+// config-linux.md "memory" (reservation, swap, swappiness, disableOOMKiller) and "cpu" (cpus,
+// mems) in the v1 files of this host.
+BOOST_AUTO_TEST_CASE(more_resources_are_applied, *needs({LIFECYCLE, "cgroup:v1"})) {
+    Bundle b;
+    std::string cg = "/" + unique_name("rt-conformance");
+    b.config.set_string("/linux/cgroupsPath", cg);
+    b.config.set("/linux/resources/memory", R"({"limit":67108864,"reservation":33554432,
+        "swap":134217728,"swappiness":10,"disableOOMKiller":true})");
+    b.config.set("/linux/resources/cpu", R"({"cpus":"0","mems":"0"})");
+    b.config.args({"/bin/rt-probe", "sleep"});
+    std::string id = unique_name("cgroup");
+    ContainerGuard guard(runtime(), id);
+    auto c = runtime().create(id, b);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    BOOST_TEST(cg_file("memory", cg, "memory.soft_limit_in_bytes") == "33554432");
+    if (fs::exists("/sys/fs/cgroup/memory" + cg + "/memory.memsw.limit_in_bytes"))
+        BOOST_TEST(cg_file("memory", cg, "memory.memsw.limit_in_bytes") == "134217728");
+    BOOST_TEST(cg_file("memory", cg, "memory.swappiness") == "10");
+    BOOST_TEST(cg_file("memory", cg, "memory.oom_control").find("oom_kill_disable 1") !=
+               std::string::npos);
+    BOOST_TEST(cg_file("cpuset", cg, "cpuset.cpus") == "0");
+    BOOST_TEST(cg_file("cpuset", cg, "cpuset.mems") == "0");
+    BOOST_REQUIRE(runtime().remove(id, true).ok());
+    for (const char* ctrl : {"memory", "cpuset"}) {
+        BOOST_TEST(!fs::exists("/sys/fs/cgroup/" + std::string(ctrl) + cg),
+                   ctrl << " cgroup left after delete");
+    }
+}
+
+// config-linux.md "Allowed Device list": entries applied in order; the devices cgroup lets
+// the container open an allowed device with the allowed access only.
+BOOST_AUTO_TEST_CASE(device_allowlist_is_enforced, *needs({RUN, "cgroup:v1"})) {
+    Bundle b;
+    b.config.set("/linux/devices", R"([
+        {"path":"/dev/conf-allowed","type":"b","major":7,"minor":0,"fileMode":432},
+        {"path":"/dev/conf-denied","type":"b","major":7,"minor":1,"fileMode":432}])");
+    b.config.set("/linux/resources/devices", R"([{"allow":false,"access":"rwm"},
+        {"allow":true,"type":"b","major":7,"minor":0,"access":"rwm"},
+        {"allow":false,"type":"b","major":7,"minor":0,"access":"w"}])");
+    auto allowed = run_probe(b, {"open", "/dev/conf-allowed", "r"});
+    BOOST_TEST(parse_probe_action(allowed.out).err != EPERM, allowed.describe());
+    auto write = run_probe(b, {"open", "/dev/conf-allowed", "w"});
+    BOOST_TEST(parse_probe_action(write.out).err == EPERM, write.describe());
+    auto denied = run_probe(b, {"open", "/dev/conf-denied", "r"});
+    BOOST_TEST(parse_probe_action(denied.out).err == EPERM, denied.describe());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

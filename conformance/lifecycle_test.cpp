@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "suite.hpp"
@@ -190,6 +191,32 @@ BOOST_AUTO_TEST_CASE(delete_of_a_stopped_container_removes_it, *needs({LIFECYCLE
     BOOST_TEST(!runtime().state(id));
     BOOST_TEST(runtime().cmd({"list", "--quiet"}).out.find(id) == std::string::npos);
     BOOST_TEST(state_entries(id).empty());
+}
+
+// runtime.md "delete": resources associated with the container but not created by it MUST NOT
+// be deleted: a joined network namespace (and its links), a bind-mounted host directory.
+BOOST_AUTO_TEST_CASE(delete_keeps_what_it_did_not_create, *needs({LIFECYCLE})) {
+    NetNs net;
+    TempDir host_dir;
+    { std::ofstream(host_dir.path() / "keep") << "data"; }
+    Bundle b;
+    b.config.add_namespace("network", net.path());
+    b.config.bind(host_dir.str(), "/data");
+    b.config.args({"/bin/rt-probe", "write", "/data/written"});
+    std::string id = unique_name("keep");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_REQUIRE(runtime().start(id).ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    auto d = runtime().remove(id);
+    BOOST_REQUIRE_MESSAGE(d.ok(), d.describe());
+    struct stat st {};
+    BOOST_TEST(::stat(net.path().c_str(), &st) == 0);
+    BOOST_TEST(st.st_ino == net.inode(), "the joined netns is no longer bound at its path");
+    auto links = run_in_netns(net, {probe_path(), "net"});
+    BOOST_TEST(links.ok(), "the joined netns is not usable: " << links.describe());
+    BOOST_TEST(read_text(host_dir.path() / "keep") == "data");
+    BOOST_TEST(fs::exists(host_dir.path() / "written"));
 }
 
 // runc's CLI: delete --force kills a running container and removes it.

@@ -203,6 +203,18 @@ int action(Writer& w, const std::string& verb, const std::vector<std::string>& a
         w.String(data.c_str(), static_cast<rapidjson::SizeType>(data.size()));
         return result(w, err);
     }
+    if (verb == "open") {
+        // open PATH r|w|rw: only the open (device cgroup, permission checks), no I/O.
+        if (args.size() != 2) return 2;
+        int flags = args[1] == "w" ? O_WRONLY : args[1] == "rw" ? O_RDWR : O_RDONLY;
+        w.StartObject();
+        w.Key("path");
+        w.String(args[0].c_str());
+        int fd = ::open(args[0].c_str(), flags | O_CLOEXEC | O_NONBLOCK);
+        int err = fd < 0 ? errno : 0;
+        if (fd >= 0) ::close(fd);
+        return result(w, err);
+    }
     if (verb == "stat") {
         if (args.size() != 1) return 2;
         w.StartObject();

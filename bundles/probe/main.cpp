@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: rt-probe [report [--sysctl NAME]... | net | sleep [SECONDS] | exit CODE |\n"
-    "                write PATH [DATA] | read PATH | stat PATH | ls DIR | cat PATH... |\n"
+    "                write PATH [DATA] | read PATH | open PATH r|w|rw | stat PATH | ls DIR | cat "
+    "PATH... |\n"
     "                mount SRC DST FSTYPE [OPTS] | umount PATH | syscall NAME |\n"
     "                trap FILE | hook FILE LABEL [EXIT] | tty | kill PID SIG]\n";
 

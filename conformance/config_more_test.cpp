@@ -1,0 +1,223 @@
+// More of config.md / config-linux.md: the MUSTs and SHOULDs the first pass left out (found by
+// walking every MUST/SHOULD of the two files; see docs/conformance.md "Coverage").
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "checks.hpp"
+#include "suite.hpp"
+
+namespace fs = std::filesystem;
+using namespace conformance;
+
+#define RUN "verb:run", "verb:delete", "verb:state"
+
+namespace {
+
+// Runs bundle and requires the runtime to refuse it (the config is invalid or cannot be
+// applied): no success exit, no container left, the program never ran.
+void require_refused(Bundle& b, const std::string& what) {
+    b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    std::string id = unique_name("refused");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_TEST(!r.ok(), what << ": accepted");
+    BOOST_TEST(!fs::exists(b.out() / "ran"), what << ": the program ran");
+    auto s = runtime().state(id);
+    std::string status = s ? s->status : "gone";
+    BOOST_TEST((status == "gone" || status == "stopped"), what << ": a container is " << status);
+}
+
+std::string read_proc_self(const char* file) {
+    std::string text = read_text(std::string("/proc/self/") + file);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+}
+
+// Sets this process's oom_score_adj for the scope (the runtime and its container inherit it).
+class OomScoreAdj {
+  public:
+    explicit OomScoreAdj(int value) : saved_(read_proc_self("oom_score_adj")) {
+        std::ofstream("/proc/self/oom_score_adj") << value;
+    }
+    ~OomScoreAdj() { std::ofstream("/proc/self/oom_score_adj") << saved_; }
+
+  private:
+    std::string saved_;
+};
+
+// A tmpfs mounted on a host directory for the scope (lazily unmounted, also on failure).
+class HostTmpfs {
+  public:
+    explicit HostTmpfs(const fs::path& where) : where_(where) {
+        fs::create_directories(where_);
+        mounted_ = ::mount("tmpfs", where_.c_str(), "tmpfs", 0, "size=1m") == 0;
+    }
+    ~HostTmpfs() {
+        if (mounted_) ::umount2(where_.c_str(), MNT_DETACH);
+    }
+    bool mounted() const { return mounted_; }
+
+  private:
+    fs::path where_;
+    bool mounted_ = false;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(process)
+
+// config.md "rlimits": duplicated entries with the same type MUST be an error.
+BOOST_AUTO_TEST_CASE(duplicate_rlimits_are_an_error, *needs({RUN})) {
+    Bundle b;
+    b.config.set("/process/rlimits", R"([{"type":"RLIMIT_NOFILE","soft":100,"hard":100},
+        {"type":"RLIMIT_NOFILE","soft":200,"hard":200}])");
+    require_refused(b, "two RLIMIT_NOFILE entries");
+}
+
+// config.md "oomScoreAdj": if not set, the runtime MUST NOT change oom_score_adj (the process
+// keeps what it inherited from the runtime's caller).
+BOOST_AUTO_TEST_CASE(oom_score_adj_is_unchanged_when_unset, *needs({RUN})) {
+    Bundle b;
+    b.config.remove("/process/oomScoreAdj");
+    OomScoreAdj adj(21);
+    auto r = run_report(b);
+    BOOST_TEST(r.oom_score_adj == 21);
+}
+
+// config.md "Extensibility": unknown properties MUST be ignored (here at the top level, in
+// process and in linux), like unknown annotation keys.
+BOOST_AUTO_TEST_CASE(unknown_properties_are_ignored, *needs({RUN})) {
+    Bundle b;
+    b.config.set("/org.conformance.extension", R"({"nested":[1,2,3]})");
+    b.config.set("/process/org.conformance.unknown", "true");
+    b.config.set("/linux/org.conformance.unknown", R"("value")");
+    b.config.set("/annotations", R"({"org.conformance.unknown-key":"v"})");
+    auto r = run_report(b);
+    BOOST_TEST(r.pid == 1);
+}
+
+// config.md "apparmorProfile" + runtime.md "create": a profile the runtime cannot apply (no
+// AppArmor on the host, or no such profile loaded) MUST be an error.
+BOOST_AUTO_TEST_CASE(apparmor_profile_that_cannot_be_applied_is_an_error,
+                     *needs({RUN, "apparmor"})) {
+    Bundle b;
+    b.config.set_string("/process/apparmorProfile", "rt-conformance-no-such-profile");
+    require_refused(b, "an apparmorProfile that is not loaded");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(namespaces)
+
+// config-linux.md "namespaces": duplicated types MUST be an error.
+BOOST_AUTO_TEST_CASE(duplicate_namespace_is_an_error, *needs({RUN})) {
+    Bundle b;
+    b.config.append("/linux/namespaces", R"({"type":"uts"})");
+    require_refused(b, "two uts namespaces");
+}
+
+// config-linux.md "namespaces": path MUST be absolute in the runtime mount namespace.
+BOOST_AUTO_TEST_CASE(relative_namespace_path_is_an_error, *needs({RUN})) {
+    Bundle b;
+    b.config.add_namespace("network", "proc/self/ns/net");
+    require_refused(b, "a relative namespace path");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(filesystem)
+
+// config.md "mounts": the runtime MUST mount entries in the listed order (a later mount on the
+// same destination is the visible one; a nested destination listed after its parent shows).
+BOOST_AUTO_TEST_CASE(mounts_are_applied_in_order, *needs({RUN})) {
+    Bundle b;
+    b.config.append(
+        "/mounts",
+        R"({"destination":"/stack","type":"tmpfs","source":"tmpfs","options":["size=1m"]})");
+    b.config.append(
+        "/mounts",
+        R"({"destination":"/stack","type":"tmpfs","source":"tmpfs","options":["size=2m"]})");
+    b.config.append("/mounts", R"({"destination":"/outer","type":"tmpfs","source":"tmpfs"})");
+    b.config.append(
+        "/mounts",
+        R"({"destination":"/outer/inner","type":"tmpfs","source":"tmpfs","options":["size=3m"]})");
+    auto r = run_report(b);
+    const ProbeMount* stack = r.mount_at("/stack");
+    BOOST_REQUIRE(stack);
+    BOOST_TEST(stack->has_option("size=2048k"), "the first /stack mount is on top");
+    const ProbeMount* inner = r.mount_at("/outer/inner");
+    BOOST_REQUIRE_MESSAGE(inner, "/outer/inner is hidden: /outer was mounted after it");
+    BOOST_TEST(inner->has_option("size=3072k"));
+}
+
+// config.md "Linux mount options": the atime family and nosymfollow reach the mount.
+BOOST_AUTO_TEST_CASE(atime_and_symfollow_options, *needs({RUN, "mountopt:nosymfollow"})) {
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"/noatime","type":"tmpfs","source":"tmpfs",
+        "options":["noatime","nodiratime"]})");
+    b.config.append("/mounts", R"({"destination":"/strict","type":"tmpfs","source":"tmpfs",
+        "options":["strictatime"]})");
+    b.config.append("/mounts", R"({"destination":"/nosym","type":"tmpfs","source":"tmpfs",
+        "options":["nosymfollow"]})");
+    auto r = run_report(b);
+    const ProbeMount* noatime = r.mount_at("/noatime");
+    BOOST_REQUIRE(noatime);
+    BOOST_TEST(noatime->has_option("noatime"));
+    BOOST_TEST(noatime->has_option("nodiratime"));
+    const ProbeMount* strict = r.mount_at("/strict");
+    BOOST_REQUIRE(strict);
+    BOOST_TEST(!strict->has_option("relatime"));
+    BOOST_TEST(!strict->has_option("noatime"));
+    const ProbeMount* nosym = r.mount_at("/nosym");
+    BOOST_REQUIRE(nosym);
+    BOOST_TEST(nosym->has_option("nosymfollow"));
+}
+
+// config.md "rro" (recursive read-only, mount_setattr): submounts of an rbind are read-only too.
+BOOST_AUTO_TEST_CASE(recursive_read_only_bind, *needs({RUN, "mountopt:rro"})) {
+    TempDir host;
+    HostTmpfs sub(host.path() / "sub");
+    BOOST_REQUIRE_MESSAGE(sub.mounted(), "cannot mount a tmpfs under " << host.str());
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"/data","type":"bind","source":")" + host.str() +
+                                   R"(","options":["rbind","rro"]})");
+    auto top = run_probe(b, {"write", "/data/file"});
+    BOOST_TEST(parse_probe_action(top.out).err == EROFS, top.describe());
+    auto below = run_probe(b, {"write", "/data/sub/file"});
+    BOOST_TEST(parse_probe_action(below.out).err == EROFS, below.describe());
+}
+
+// config-linux.md "rootfsPropagation": unbindable.
+BOOST_AUTO_TEST_CASE(rootfs_propagation_unbindable, *needs({RUN})) {
+    Bundle b;
+    b.config.set_string("/linux/rootfsPropagation", "unbindable");
+    auto r = run_report(b);
+    const ProbeMount* root = r.mount_at("/");
+    BOOST_REQUIRE(root);
+    BOOST_TEST(root->propagation() == "unbindable");
+}
+
+// config-linux.md "devices": type p (FIFO) needs no major/minor.
+BOOST_AUTO_TEST_CASE(fifo_device_is_created, *needs({RUN})) {
+    Bundle b;
+    b.config.set("/linux/devices", R"([{"path":"/dev/conf-fifo","type":"p","fileMode":420}])");
+    auto r = run_report(b);
+    auto problems = check_devices(b.config, r);
+    BOOST_TEST(problems.empty(), join(problems));
+}
+
+// config-linux.md "devices": a file already at path that does not match the requested device
+// MUST be an error.
+BOOST_AUTO_TEST_CASE(device_over_a_mismatched_file_is_an_error, *needs({RUN})) {
+    Bundle b;
+    fs::create_directories(b.rootfs() / "devx");
+    std::ofstream(b.rootfs() / "devx/null") << "a regular file";
+    b.config.set("/linux/devices", R"([{"path":"/devx/null","type":"c","major":1,"minor":3}])");
+    require_refused(b, "a char device over a regular file");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
