@@ -235,6 +235,7 @@ constexpr Step<InitPlan> kInitSteps[] = {
     {"sysctl", step_sysctl},
     {"readonly_paths", step_readonly_paths},
     {"masked_paths", step_masked_paths},
+    {"root_propagation", step_root_propagation},  // linux.rootfsPropagation on /
     {"root_readonly", step_root_readonly},
     {"process", step_process},  // rlimits, user, umask, cwd, env, NNP, [caps, seccomp], fds
     {"ready", step_ready},

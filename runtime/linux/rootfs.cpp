@@ -333,13 +333,28 @@ bool make_device(int devroot_fd, const char* rel, mode_t type, unsigned major, u
 
 }  // namespace
 
+// The propagation of every mount of our copy of the host's tree, before anything is mounted.
+// Nothing we mount may propagate back to the host, so it is always recursive: rslave (runc's
+// default), or rprivate for rprivate/runbindable. A non-recursive value ("private", "slave",
+// "unbindable") applied to / alone would leave the mount holding the rootfs shared when the
+// host's is (e.g. /var on a systemd host): the rootfs bind and all our mounts would appear on
+// the host, and pivot_root would refuse the shared parent (runc makes that parent private
+// instead). "shared"/"rshared" cannot be set before pivot_root either (it refuses shared
+// mounts). The requested value is applied to the container's / after pivot_root
+// (step_root_propagation): runc does the same since 1.2.x, and for "shared" the spec asks for a
+// new peer group, not the host's.
+namespace {
+unsigned long propagation_before_pivot(unsigned long requested) noexcept {
+    if (requested == (MS_PRIVATE | MS_REC) || requested == (MS_UNBINDABLE | MS_REC))
+        return MS_PRIVATE | MS_REC;
+    return MS_SLAVE | MS_REC;
+}
+}  // namespace
+
 bool step_rootfs_propagation(InitPlan& plan, ChildCtx& ctx) noexcept {
-    // Nothing we mount may propagate back to the host: slave by default (runc's choice).
-    unsigned long p = plan.rootfs_propagation ? plan.rootfs_propagation : MS_SLAVE | MS_REC;
-    // A shared root would make pivot_root fail; it is applied again after pivot_root.
-    if (p & MS_SHARED) p = MS_SLAVE | MS_REC;
+    unsigned long p = propagation_before_pivot(plan.rootfs_propagation);
     if (::mount(nullptr, "/", nullptr, p, nullptr) != 0)
-        return ctx.fail(errno, "make / %s", p & MS_PRIVATE ? "private" : "slave");
+        return ctx.fail(errno, "make / %s", p & MS_PRIVATE ? "rprivate" : "rslave");
     return true;
 }
 
@@ -442,8 +457,15 @@ bool step_pivot_root(InitPlan& plan, ChildCtx& ctx) noexcept {
         ::close(g_rootfd);
         g_rootfd = -1;
     }
-    if (plan.rootfs_propagation &&
-        ::mount(nullptr, "/", nullptr, plan.rootfs_propagation, nullptr) != 0)
+    return true;
+}
+
+bool step_root_propagation(InitPlan& plan, ChildCtx& ctx) noexcept {
+    // linux.rootfsPropagation on the container's root (see step_rootfs_propagation), once its
+    // last bind mount (masked paths) is done: nothing can be bind-mounted from an unbindable
+    // mount.
+    unsigned long p = plan.rootfs_propagation;
+    if (p && p != propagation_before_pivot(p) && ::mount(nullptr, "/", nullptr, p, nullptr) != 0)
         return ctx.fail(errno, "apply rootfsPropagation to /");
     return true;
 }

@@ -17,6 +17,7 @@ bool step_create_cwd(InitPlan& plan, ChildCtx& ctx) noexcept;
 bool step_pivot_root(InitPlan& plan, ChildCtx& ctx) noexcept;
 bool step_masked_paths(InitPlan& plan, ChildCtx& ctx) noexcept;
 bool step_readonly_paths(InitPlan& plan, ChildCtx& ctx) noexcept;
+bool step_root_propagation(InitPlan& plan, ChildCtx& ctx) noexcept;
 bool step_root_readonly(InitPlan& plan, ChildCtx& ctx) noexcept;
 
 }  // namespace rt::linux

@@ -138,6 +138,67 @@ BOOST_AUTO_TEST_CASE(readonly_root_and_propagation) {
     BOOST_TEST(exists(env.rootfs() + "/newfile"));
 }
 
+// linux.rootfsPropagation, with the rootfs on a mount shared with rt's mount namespace (as
+// /var on a systemd host; this machine's mounts are all private, so the test makes one in a
+// mount namespace of its own with unshare -m). Every value must work (pivot_root refuses a
+// shared parent), give the container's / the asked propagation, and leave no mount of the
+// container in rt's namespace; a slave root receives the host's later mounts, a private one
+// does not.
+BOOST_AUTO_TEST_CASE(rootfs_propagation_with_the_rootfs_on_a_shared_mount) {
+    Env env;
+    std::string m = env.dir() + "/shared";
+    BOOST_REQUIRE(::mkdir(m.c_str(), 0755) == 0);
+    std::string rootfs = env.rootfs();
+    env.set("/root/path", "\"" + m + "/rootfs\"");
+    env.set("/root/readonly", "false");
+    env.set("/process/args", R"(["sleep","1000"])");
+    struct Case {
+        const char* value;  // "" = not set
+        const char* root_has;
+        const char* root_lacks;
+        const char* receives_host_mounts;  // "1", "0", or "" (not checked)
+    };
+    const Case cases[] = {
+        {"", "master:", "shared:", "1"},
+        {"slave", "master:", "shared:", "1"},
+        {"rslave", "master:", "shared:", "1"},
+        {"private", "relatime -", "master:", "0"},
+        {"rprivate", "relatime -", "master:", "0"},
+        {"shared", "shared:", "unbindable", ""},
+        {"rshared", "shared:", "unbindable", ""},
+        {"unbindable", "unbindable", "shared:", "0"},
+        {"runbindable", "unbindable", "shared:", "0"},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT("rootfsPropagation \"" << c.value << "\"") {
+            if (*c.value)
+                env.set("/linux/rootfsPropagation", std::string("\"") + c.value + "\"");
+            else
+                env.remove("/linux/rootfsPropagation");
+            env.write_config();
+            std::string id = env.id("prop");
+            std::string rt = std::string(RT_BINARY) + " --root " + env.root();
+            std::string script =
+                "set -e; M=" + m + "; mount -t tmpfs rt-test $M; mount --make-shared $M; " +
+                "mkdir $M/rootfs; mount --rbind " + rootfs + " $M/rootfs; trap '" + rt +
+                " delete --force " + id + " >/dev/null 2>&1' EXIT; " + rt + " run -d -b " +
+                env.bundle() + " " + id + "; mount -t tmpfs rt-hostside $M/rootfs/tmp; " + rt +
+                " exec " + id +
+                " sh -c 'awk \"\\$5 == \\\"/\\\"\" /proc/self/mountinfo; grep -c rt-hostside "
+                "/proc/self/mountinfo || true'; grep -c \" $M/rootfs/\" /proc/self/mountinfo";
+            Result r = lt::run(
+                {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script});
+            BOOST_TEST(r.code == 0, r.err);
+            auto l = lines(r.out);
+            BOOST_REQUIRE_MESSAGE(l.size() == 3u, r.out << r.err);
+            BOOST_TEST(l[0].find(c.root_has) != std::string::npos, l[0]);
+            BOOST_TEST(l[0].find(c.root_lacks) == std::string::npos, l[0]);
+            if (*c.receives_host_mounts) BOOST_TEST(l[1] == c.receives_host_mounts);
+            BOOST_TEST(l[2] == "1", "mounts of the container in rt's namespace: " << r.out);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(masked_and_readonly_paths) {
     Env env;
     std::string out =
