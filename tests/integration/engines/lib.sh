@@ -298,6 +298,7 @@ alloc_net() {
     NET_V6_GW=fd00:230:$i::1
     defer_late "rm -rf '$NET_SLOTS/$i'"
     defer_late "_remove_bridge $NET_BRIDGE"
+    defer_late _remove_fw_rules
     return 0
   done
   fail "no free test subnet in 10.230.1-250.0/24"
@@ -309,6 +310,35 @@ _remove_bridge() {
   [ -n "$ports" ] && _leftovers+=("veths on $1: $(echo $ports)")
   for p in $ports; do ip link del "$p" 2>/dev/null; done
   ip link del "$1" 2>/dev/null
+}
+
+# Firewall rules of this run left behind (iptables-nft and nft both land in nftables): any
+# rule naming the run's bridge, subnets or unique suffix (in CNI's comments "name: NET id:
+# ID") is reported, deleted by handle, and a per-container CNI-* chain it jumps to goes too.
+# The tests' networks ask for no rules (ipMasq false, no portmap/firewall), so any is a leak.
+_remove_fw_rules() {
+  command -v nft >/dev/null || return 0
+  local pat="\"$NET_BRIDGE\"|10\\.230\\.$NET_IDX\\.|fd00:230:$NET_IDX:|$UNIQ"
+  local family table chain rule handle target
+  local -a chains=()
+  while read -r family table chain handle target rule; do
+    _leftovers+=("firewall rule ($family $table $chain: $rule)")
+    nft delete rule "$family" "$table" "$chain" handle "$handle" 2>/dev/null
+    [[ "$target" == CNI-* ]] && chains+=("$family $table $target")
+  done < <(nft -a list ruleset 2>/dev/null | awk -v pat="$pat" '
+    $1 == "table" { family = $2; table = $3 }
+    $1 == "chain" { chain = $2 }
+    /# handle [0-9]+$/ && $1 != "chain" && $1 != "table" && $0 ~ pat {
+      handle = $NF; target = "-"
+      for (i = 1; i < NF; i++) if ($i == "jump" || $i == "goto") target = $(i + 1)
+      line = $0; sub(/ *# handle [0-9]+$/, "", line); gsub(/^[ \t]+/, "", line)
+      print family, table, chain, handle, target, line
+    }')
+  local c
+  for c in "${chains[@]}"; do
+    nft flush chain $c 2>/dev/null && nft delete chain $c 2>/dev/null
+  done
+  return 0
 }
 
 # make_cni_bin_dir [log]: a plugin dir with the plugins under test under their type names
