@@ -95,12 +95,15 @@ rootfs=$demo_dir/$flavour/rootfs
 for id in "${ids[@]}"; do
   mkdir -p "$demo_dir/$id"
   # The container: its own hostname, a shared read-only rootfs, a process that waits until
-  # it is told to stop, and ping allowed without CAP_NET_RAW (ICMP datagram sockets).
+  # it is told to stop, and CAP_NET_RAW for ping (busybox's ping opens a raw ICMP socket
+  # only; Debian's iputils ping would do with ICMP datagram sockets and ping_group_range).
   jq --arg host "$id" --arg rootfs "$rootfs" '
       .hostname = $host
     | .root = {path: $rootfs, readonly: true}
     | .process.terminal = false
     | .process.args = ["/bin/sh", "-c", "trap \"exit 0\" TERM; sleep 2147483647 & wait"]
+    | .process.capabilities |= with_entries(
+        if .key == "inheritable" or .key == "ambient" then . else .value |= (. + ["CAP_NET_RAW"] | unique) end)
     | .linux.sysctl["net.ipv4.ping_group_range"] = "0 2147483647"' \
     "$demo_dir/$flavour/config.json" >"$demo_dir/$id/config.json"
 done
