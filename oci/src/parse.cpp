@@ -431,4 +431,8 @@ Process parse_process(std::string_view json, std::string_view origin) {
     return parse_document_as<Process>(json, origin);
 }
 
+Resources parse_resources(std::string_view json, std::string_view origin) {
+    return parse_document_as<Resources>(json, origin);
+}
+
 }  // namespace rt::oci

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ void register_exec(CLI::App& app, const GlobalOptions& global, Action& action);
 // rt's own networks (net.cpp): `rt info`, and create/run's --net and CNI dirs.
 void register_info(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_network_flags(CLI::App* cmd, core::CreateOptions& options);
+// update, pause, resume, events, ps (cgroup.cpp)
+void register_cgroup(CLI::App& app, const GlobalOptions& global, Action& action);
+// Parsers of runc's flag values (cgroup.cpp): "512m" -> bytes, "5s" -> milliseconds.
+int64_t parse_bytes(const std::string& flag, const std::string& text);
+int parse_duration_ms(const std::string& flag, const std::string& text);
 // runc stops parsing exec's flags at the container id: cuts the command off argv before
 // CLI11 sees it (returns the new argc); exec_command() returns it.
 int split_exec_command(int argc, char** argv);

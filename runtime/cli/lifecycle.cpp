@@ -59,6 +59,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
         cmd->callback([&action, &global, o] {
             action = [&global, o] {
                 add_listen_fds(*o);
+                o->systemd_cgroup = global.systemd_cgroup;
                 core::Runtime(global.root).create(*o);
                 return 0;
             };
@@ -102,6 +103,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
                     o->create.id = slash == std::string::npos ? name : name.substr(slash + 1);
                 }
                 add_listen_fds(o->create);
+                o->create.systemd_cgroup = global.systemd_cgroup;
                 return core::Runtime(global.root).run(*o);
             };
         });

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     cli::register_lifecycle(app, global, action);
     cli::register_exec(app, global, action);
     cli::register_info(app, global, action);
+    cli::register_cgroup(app, global, action);
 
     try {
         app.parse(cli::split_exec_command(argc, argv), argv);

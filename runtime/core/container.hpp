@@ -2,6 +2,9 @@
 // Each verb of runtime/cli calls exactly one of these.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +27,14 @@ struct CreateOptions {
     // rt's own CNI networks (runtime/net): --net specs, added to the org.rt.networks annotation's
     std::vector<std::string> networks;
     net::CniOptions cni;
+    bool systemd_cgroup = false;  // --systemd-cgroup: cgroupsPath is "slice:prefix:name"
+};
+
+// rt events (issue 4): stats once, or stats every interval plus OOM events until the
+// container stops.
+struct EventsOptions {
+    bool stats_once = false;
+    int interval_ms = 5000;
 };
 
 struct RunOptions {
@@ -59,7 +70,7 @@ struct ContainerInfo {
 };
 
 // Status from reality: the init's pid alive with the recorded start time, exec.sock present
-// while it waits for start. (cgroup, issue 4: a frozen cgroup makes it "paused".)
+// while it waits for start, a frozen cgroup makes it "paused".
 oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record);
 
 // Compiled seccomp filters kept across commands (security/seccomp_cache.hpp); the leading
@@ -82,6 +93,18 @@ class Runtime {
     oci::State state(const std::string& id);
     std::vector<ContainerInfo> list();
     int exec(const ExecOptions& options);
+
+    // cgroup verbs (issue 4, core/cgroup_ops.cpp)
+    void pause(const std::string& id);
+    void resume(const std::string& id);
+    // Applies a partial linux.resources to a running (or paused, created) container; errors
+    // name fields as "<origin>/memory/limit: ...".
+    void update(const std::string& id, const oci::Resources& resources, const std::string& origin);
+    // Pids of every process in the container's cgroup, sorted.
+    std::vector<pid_t> pids(const std::string& id);
+    // Calls emit with each event line (runc's JSON, no newline).
+    void events(const std::string& id, const EventsOptions& options,
+                const std::function<void(const std::string&)>& emit);
 
     StateStore& store() { return store_; }
 

@@ -18,6 +18,7 @@
 #include "base/log.hpp"
 #include "base/process.hpp"
 #include "base/rollback.hpp"
+#include "cgroup/container.hpp"
 #include "core/container.hpp"
 #include "core/created.hpp"
 #include "linux/hooks.hpp"
@@ -228,6 +229,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
 
     // Declared before the rollback: its undo (kill + reap) must outlive nothing it uses.
     linux::SpawnedProcess child;
+    cgroup::Manager cg;  // same: its undo runs from the rollback's destructor
     base::Rollback rollback;
 
     // ---- 2. state dir: reserved atomically (a duplicate id touches nothing), locked
@@ -255,10 +257,15 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
         plan.process.console_socket_fd = console.get();
     }
 
-    // ---- 4. cgroup: create (issue 4 plugs in here: Manager::create(spec, id), register
-    //         rollback.add("cgroup", destroy), and pass a cgroup v2 dir fd as
-    //         SpawnOptions::cgroup_fd to use CLONE_INTO_CGROUP)
+    // ---- 4. cgroup: created and configured before any process exists, so a bad resource
+    //         fails cheaply and the init never runs unlimited. On cgroup2 the init is
+    //         cloned straight into it (CLONE_INTO_CGROUP); v1 hierarchies are joined in 6.
+    cg = cgroup::create_for_container(spec, o.id, o.systemd_cgroup);
+    rollback.add("cgroup", [&cg] { cg.destroy(true); });
+    base::write_file_atomic_at(dir.fd(), cgroup::kStateFile, cg.serialize(), 0600);
+    base::UniqueFd cgroup_fd = cg.open_unified_dir();
     linux::SpawnOptions spawn_options;
+    spawn_options.cgroup_fd = cgroup_fd.get();
 
     // ---- 5. clone the init: it waits for Go
     child = linux::spawn_init(plan, spec, spawn_options);
@@ -281,6 +288,9 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
             throw e.context("config.json: /process/oomScoreAdj");
         }
     }
+    // cgroup: join the hierarchies CLONE_INTO_CGROUP did not cover (v1), before Go.
+    cgroup_fd.reset();
+    cg.enter(child.pid, spawn_options.cgroup_fd >= 0);
     // networks: CNI ADD into the init's new network namespace, before anything runs in it
     // (a failed ADD has already undone itself; later failures DEL through the rollback)
     if (!networks.empty()) {
@@ -293,8 +303,6 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
                 base::log_warning("undo networks: " + m);
         });
     }
-    // cgroup: join (issue 4 plugs in here: Manager::enter(child.pid) unless CLONE_INTO_CGROUP
-    // already did; then apply resources)
 
     ContainerRecord record;
     record.id = o.id;
@@ -305,6 +313,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     record.created = rfc3339_now();
     record.owner = owner_name();
     record.annotations = spec.annotations;
+    if (!cg.nodes().empty()) record.cgroup_path = cg.nodes().front().path;
     std::string creating = make_state(record, oci::Status::Creating);
     // createContainer/startContainer run in the container namespace: their state carries the
     // pid as seen there (runtime.md "State"), 1 in a new pid namespace.

@@ -13,6 +13,7 @@
 #include "base/fs.hpp"
 #include "base/process.hpp"
 #include "base/rollback.hpp"
+#include "cgroup/container.hpp"
 #include "core/container.hpp"
 #include "core/foreground.hpp"
 #include "linux/seccomp_handoff.hpp"
@@ -162,7 +163,14 @@ int Runtime::exec(const ExecOptions& o) {
     base::UniqueFd signal_fd;
     if (!o.detach) signal_fd.reset(block_forwarded_signals());
 
-    linux::SpawnOptions spawn_options;  // cgroup (issue 4): CLONE_INTO_CGROUP of the container
+    // The process joins the container's cgroup: born there on cgroup2 (CLONE_INTO_CGROUP),
+    // v1 hierarchies joined before Go. With execCPUAffinity.initial it joins only after the
+    // affinity is set (a cgroup2 cpuset would otherwise refuse CPUs outside it).
+    std::optional<cgroup::Manager> cg = cgroup::load_for_container(dir.fd());
+    base::UniqueFd cgroup_fd;
+    if (cg && !plan.process.security.cpu_affinity_initial) cgroup_fd = cg->open_unified_dir();
+    linux::SpawnOptions spawn_options;
+    spawn_options.cgroup_fd = cgroup_fd.get();
     linux::SpawnedProcess child;
     base::Rollback rollback;
     child = linux::spawn_tenant(plan, record.pid, pid_time, spawn_options);
@@ -178,8 +186,8 @@ int Runtime::exec(const ExecOptions& o) {
             security::apply_cpu_affinity(child.pid, *plan.process.security.cpu_affinity_initial);
         if (!r) throw Error(std::string("exec: ") + r.message, r.err);
     }
-    // cgroup: join (issue 4 plugs in here: Manager::enter(child.pid) for the container's
-    // cgroup, unless CLONE_INTO_CGROUP did it)
+    cgroup_fd.reset();
+    if (cg) cg->enter(child.pid, spawn_options.cgroup_fd >= 0);
     linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go);
     try {
         oci::State state;

@@ -34,12 +34,17 @@ void fill_lifecycle_features(oci::Features::Linux& linux) {
 }
 
 // ---------------------------------------------------------------- cgroups (issue 4)
-// Owner: the cgroup engineer. Nothing yet.
+// Owner: the cgroup engineer (runtime/cgroup, docs/cgroups.md).
 
 void fill_cgroup_features(oci::Features::Linux& linux) {
-    // Set linux.cgroup.v1 / v2 / systemd / systemdUser / rdma, and linux.intelRdt, as the
-    // cgroup manager implements them.
-    (void)linux;
+    linux.cgroup.v1 = true;  // legacy and hybrid hosts, every v1 controller
+    linux.cgroup.v2 = true;  // unified hosts; the eBPF device filter
+    // --systemd-cgroup: "slice:prefix:name" laid out as systemd's driver would, on cgroupfs
+    // (rt does not ask a systemd manager for scopes).
+    linux.cgroup.systemd = true;
+    linux.cgroup.systemdUser = false;  // no rootless user-manager delegation
+    linux.cgroup.rdma = true;          // rdma.max, when the host has the controller
+    linux.intelRdt = false;
 }
 
 // ---------------------------------------------------------------- security (issue 5)

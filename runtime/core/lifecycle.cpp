@@ -10,6 +10,7 @@
 #include "base/fs.hpp"
 #include "base/log.hpp"
 #include "base/process.hpp"
+#include "cgroup/container.hpp"
 #include "core/container.hpp"
 #include "core/created.hpp"
 #include "core/foreground.hpp"
@@ -49,12 +50,29 @@ std::optional<oci::Spec> stored_config(const ContainerDir& dir) {
     }
 }
 
+// Kills what is left in the container's cgroup and removes it from every hierarchy.
+void destroy_cgroup(const ContainerDir& dir) {
+    if (auto cg = cgroup::load_for_container(dir.fd())) {
+        try {
+            cg->destroy(true);
+        } catch (Error& e) {
+            throw e.context("delete container \"" + dir.id() + "\"");
+        }
+    }
+}
+
 }  // namespace
 
 oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record) {
     if (!base::process_alive(record.pid, record.start_time)) return oci::Status::Stopped;
     if (dir.has_exec_socket()) return oci::Status::Created;
-    // cgroup (issue 4): a frozen cgroup -> oci::Status::Paused.
+    try {
+        if (auto cg = cgroup::load_for_container(dir.fd());
+            cg && cg->freezer_state() != cgroup::FreezerState::Thawed)
+            return oci::Status::Paused;
+    } catch (const Error& e) {
+        base::log_warning(std::string("cgroup state of \"") + record.id + "\": " + e.what());
+    }
     return oci::Status::Running;
 }
 
@@ -106,9 +124,13 @@ void Runtime::start(const std::string& id) {
 void Runtime::kill(const std::string& id, int signal, bool all) {
     ContainerDir dir = store_.open(id);
     ContainerRecord record = dir.read_record();
-    // kill --all: cgroup (issue 4) signals every process of the cgroup. Without the cgroup
-    // manager, the init is signalled (in a new pid namespace, SIGKILL to it ends them all).
-    (void)all;
+    if (all) {
+        // Every process of the cgroup, also when the init is gone but others linger (runc).
+        auto cg = cgroup::load_for_container(dir.fd());
+        if (!cg) throw Error("container \"" + id + "\" has no cgroup", ErrorKind::NotFound);
+        cg->kill_all(signal);
+        return;
+    }
     base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time);
     // "container not running" is runc's text: containerd's runc shim matches it to treat a
     // kill of an exited container as done (not as an error).
@@ -136,10 +158,11 @@ void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run
     }
     if (base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time)) {
         base::pidfd_signal(pidfd.get(), SIGKILL);
+        // A paused container: a v1-frozen task dies only once thawed.
+        if (auto cg = cgroup::load_for_container(dir.fd())) cg->thaw();
         base::pidfd_wait_exit(pidfd.get(), -1);
     }
-    // cgroup: destroy (issue 4 plugs in here: Manager::destroy(record.cgroup_path), which
-    // kills and waits for any process left in the cgroup).
+    destroy_cgroup(dir);
     if (run_poststop) {
         auto spec = stored_config(dir);
         if (spec && spec->hooks && !spec->hooks->poststop.empty()) {
@@ -160,6 +183,7 @@ void Runtime::remove(const std::string& id, bool force) {
                             "\" has no state (a create was interrupted); "
                             "use delete --force",
                         ErrorKind::WrongState);
+        destroy_cgroup(dir);
         store_.remove(id);
         return;
     }

@@ -22,6 +22,10 @@ Spec parse_config(std::string_view json, std::string_view origin = "config.json"
 // A process document alone (`rt exec --process FILE`): same rules as config.json's "process".
 Process parse_process(std::string_view json, std::string_view origin = "process.json");
 
+// A linux.resources document alone (`rt update --resources FILE`): same rules as
+// config.json's "/linux/resources", pointers relative to the document ("/memory/limit").
+Resources parse_resources(std::string_view json, std::string_view origin = "resources.json");
+
 // Reads <bundle_dir>/config.json, parses it and validates it (validate_config). Errors name
 // the path and say what is wrong, one line each:
 //   bundle /x: No such file or directory

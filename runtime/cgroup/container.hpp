@@ -1,0 +1,25 @@
+// The container's view of its cgroup, for the lifecycle (runtime/core): create it from a
+// config, keep it in the container's state directory, and find it again.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cgroup/manager.hpp"
+#include "rt/oci/spec.hpp"
+
+namespace rt::cgroup {
+
+// The file, in the container's state directory, holding Manager::serialize().
+inline constexpr const char* kStateFile = "cgroup.json";
+
+// Detects the host layout, resolves linux.cgroupsPath (the systemd form when `systemd`),
+// creates the cgroup and applies linux.resources with the device rules runc adds
+// (container_device_rules). Leaves nothing behind on failure.
+Manager create_for_container(const oci::Spec& spec, const std::string& id, bool systemd);
+
+// The manager saved in a container's state directory (dirfd); nullopt when there is none
+// (a container created before the cgroup existed, or by an interrupted create).
+std::optional<Manager> load_for_container(int dirfd);
+
+}  // namespace rt::cgroup
