@@ -345,22 +345,18 @@ const Node* v2_freezer(const Manager& m) {
 
 }  // namespace
 
-void Manager::freeze() const {
-    if (const Node* u = v2_freezer(*this)) {
-        fs::write_file(fs::join(u->dir, "cgroup.freeze"), "1");
-        if (!wait_events(fs::join(u->dir, "cgroup.events"), "frozen", "1", kFreezeTimeoutMs)) {
-            fs::try_write_file(fs::join(u->dir, "cgroup.freeze"), "0");
-            throw Error("freeze " + u->dir + ": timed out waiting for the processes to stop");
-        }
-        return;
-    }
-    const Node* v1 = node_for("freezer");
-    if (!v1)
-        throw Error("freeze: no freezer on this host (no cgroup v2, no v1 freezer)",
-                    ErrorKind::Unsupported);
-    // v1 freezer.state is not pollable: re-assert FROZEN and re-read with a short backoff
-    // until the kernel reports FROZEN (tasks in uninterruptible sleep take a moment).
-    std::string state = fs::join(v1->dir, "freezer.state");
+namespace {
+
+// The v1 freezer node, when the freezer controller is on a v1 hierarchy.
+const Node* v1_freezer(const Manager& m) {
+    const Node* n = m.node_for("freezer");
+    return n && !n->unified ? n : nullptr;
+}
+
+// v1 freezer.state is not pollable: re-assert FROZEN and re-read with a short backoff until
+// the kernel reports FROZEN (tasks in uninterruptible sleep take a moment).
+void freeze_v1(const Node& v1) {
+    std::string state = fs::join(v1.dir, "freezer.state");
     auto deadline = Clock::now() + std::chrono::milliseconds(kFreezeTimeoutMs);
     long wait_us = 50;
     for (;;) {
@@ -368,7 +364,7 @@ void Manager::freeze() const {
         if (fs::trim(fs::read_file(state)) == "FROZEN") return;
         if (Clock::now() > deadline) {
             fs::try_write_file(state, "THAWED");
-            throw Error("freeze " + v1->dir + ": timed out waiting for the processes to stop");
+            throw Error("freeze " + v1.dir + ": timed out waiting for the processes to stop");
         }
         timespec ts{0, wait_us * 1000};
         ::nanosleep(&ts, nullptr);
@@ -376,13 +372,43 @@ void Manager::freeze() const {
     }
 }
 
-void Manager::thaw() const {
-    if (const Node* u = v2_freezer(*this)) fs::write_file(fs::join(u->dir, "cgroup.freeze"), "0");
-    // Also thaw a v1 freezer (a cgroup frozen by another tool, or before v2 was mounted).
-    if (const Node* v1 = node_for("freezer"); v1 && !v1->unified) {
-        std::string state = fs::join(v1->dir, "freezer.state");
-        if (fs::exists(state)) fs::write_file(state, "THAWED");
+void thaw_v1(const Node& v1) {
+    std::string state = fs::join(v1.dir, "freezer.state");
+    if (fs::exists(state)) fs::write_file(state, "THAWED");
+}
+
+}  // namespace
+
+void Manager::freeze() const {
+    const Node* v1 = v1_freezer(*this);
+    if (const Node* u = v2_freezer(*this)) {
+        fs::write_file(fs::join(u->dir, "cgroup.freeze"), "1");
+        if (!wait_events(fs::join(u->dir, "cgroup.events"), "frozen", "1", kFreezeTimeoutMs)) {
+            fs::try_write_file(fs::join(u->dir, "cgroup.freeze"), "0");
+            throw Error("freeze " + u->dir + ": timed out waiting for the processes to stop");
+        }
+        // Hybrid host: the v1 freezer is frozen too (at once: every task is stopped), as
+        // runc freezes it there, so tools that read freezer.state see the pause.
+        if (v1) {
+            try {
+                freeze_v1(*v1);
+            } catch (...) {
+                fs::try_write_file(fs::join(u->dir, "cgroup.freeze"), "0");
+                throw;
+            }
+        }
+        return;
     }
+    if (!v1)
+        throw Error("freeze: no freezer on this host (no cgroup v2, no v1 freezer)",
+                    ErrorKind::Unsupported);
+    freeze_v1(*v1);
+}
+
+void Manager::thaw() const {
+    // v1 first (also a cgroup frozen by another tool, or before v2 was mounted), then v2.
+    if (const Node* v1 = v1_freezer(*this)) thaw_v1(*v1);
+    if (const Node* u = v2_freezer(*this)) fs::write_file(fs::join(u->dir, "cgroup.freeze"), "0");
 }
 
 FreezerState Manager::freezer_state() const {
@@ -417,7 +443,11 @@ void Manager::kill_all(int signal) const {
         if (const Node* u = unified_node()) {
             std::string file = fs::join(u->dir, "cgroup.kill");
             int err = fs::try_write_file(file, "1");
-            if (err == 0) return;
+            if (err == 0) {
+                // A v1-frozen task dies only once thawed (a v2-frozen one dies at once).
+                if (const Node* v1 = v1_freezer(*this)) thaw_v1(*v1);
+                return;
+            }
             if (err != ENOENT) throw Error("kill: write 1 to " + file, err);
         }
     }

@@ -245,6 +245,12 @@ BOOST_AUTO_TEST_CASE(pause_stops_a_busy_loop_and_resume_restarts_it) {
     BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
     BOOST_TEST(c.status() == "paused");
     BOOST_TEST(contains(c.rt({"list"}).out, "paused"));
+    // Every freezer of the host shows it: the v1 freezer (what runc uses on hybrid hosts and
+    // what tools read there) and cgroup2's.
+    if (host().v1_for("freezer"))
+        BOOST_TEST(trimmed(slurp(dir_of("freezer", c.path) + "/freezer.state")) == "FROZEN");
+    if (host().unified)
+        BOOST_TEST(trimmed(slurp(host().unified->mount_point + c.path + "/cgroup.freeze")) == "1");
     std::string a = trimmed(slurp(counter));
     cgit::sleep_ms(300);
     BOOST_TEST(trimmed(slurp(counter)) == a);  // not one increment while paused
@@ -257,6 +263,10 @@ BOOST_AUTO_TEST_CASE(pause_stops_a_busy_loop_and_resume_restarts_it) {
     r = c.rt({"resume", c.id});
     BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
     BOOST_TEST(c.status() == "running");
+    if (host().v1_for("freezer"))
+        BOOST_TEST(trimmed(slurp(dir_of("freezer", c.path) + "/freezer.state")) == "THAWED");
+    if (host().unified)
+        BOOST_TEST(trimmed(slurp(host().unified->mount_point + c.path + "/cgroup.freeze")) == "0");
     BOOST_TEST(eventually([&] {
         std::string now = trimmed(slurp(counter));
         return !now.empty() && now != a;
@@ -354,6 +364,23 @@ BOOST_AUTO_TEST_CASE(kill_all_signals_every_process) {
     std::string dir = dir_of("pids", c.path);
     BOOST_REQUIRE(eventually([&] { return procs_of(dir).size() == 3; }));
     auto r = c.rt({"kill", "--all", c.id, "KILL"});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(eventually([&] { return procs_of(dir).empty(); }));
+    BOOST_TEST(eventually([&] { return c.status() == "stopped"; }));
+}
+
+BOOST_AUTO_TEST_CASE(kill_all_sigkill_ends_a_paused_container) {
+    lt::Env env;
+    Running c(env, "sleep 1000 & sleep 1000 & sleep 1000");
+    std::string dir = dir_of("pids", c.path);
+    BOOST_REQUIRE(eventually([&] { return procs_of(dir).size() == 3; }));
+    BOOST_REQUIRE(c.rt({"pause", c.id}).code == 0);
+    // A signal with a handler (or ignored) stays pending while paused: still paused.
+    auto r = c.rt({"kill", "--all", c.id, "CONT"});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(c.status() == "paused");
+    BOOST_TEST(procs_of(dir).size() == 3u);
+    r = c.rt({"kill", "--all", c.id, "KILL"});
     BOOST_TEST(r.code == 0, r.err);
     BOOST_TEST(eventually([&] { return procs_of(dir).empty(); }));
     BOOST_TEST(eventually([&] { return c.status() == "stopped"; }));
