@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include <rapidjson/stringbuffer.h>
@@ -253,7 +254,9 @@ int run_main(const Plugin& p) {
         if (errno == EINTR) continue;
         // Only VERSION may do without a config; everyone else gets a CNI I/O error.
         if (version) break;
-        std::string msg = error_json(kLatestVersion, kIoFailure, "stdin: read failed", "");
+        std::string msg = error_json(
+            kLatestVersion, kIoFailure,
+            std::string("stdin: cannot read the network config: ") + std::strerror(errno), "");
         std::fwrite(msg.data(), 1, msg.size(), stdout);
         return 1;
     }

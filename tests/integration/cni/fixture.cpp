@@ -118,11 +118,13 @@ Running start(const Invocation& inv) {
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
 
-    rt::base::UniqueFd in(memfd_create("cni-test-stdin", MFD_CLOEXEC));
-    if (!in ||
-        write(in.get(), inv.config.data(), inv.config.size()) !=
-            static_cast<ssize_t>(inv.config.size()) ||
-        lseek(in.get(), 0, SEEK_SET) != 0)
+    rt::base::UniqueFd in(inv.stdin_path.empty()
+                              ? memfd_create("cni-test-stdin", MFD_CLOEXEC)
+                              : open(inv.stdin_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in) throw std::runtime_error("open the plugin's stdin");
+    if (inv.stdin_path.empty() && (write(in.get(), inv.config.data(), inv.config.size()) !=
+                                       static_cast<ssize_t>(inv.config.size()) ||
+                                   lseek(in.get(), 0, SEEK_SET) != 0))
         throw std::runtime_error("memfd for plugin stdin");
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error("pipe");

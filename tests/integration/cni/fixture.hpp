@@ -68,6 +68,7 @@ struct Invocation {
     std::string config;
     std::map<std::string, std::string> extra_env;
     bool clear_command = false;  // leave CNI_COMMAND unset
+    std::string stdin_path;      // stdin opened from this path instead of `config`
 };
 
 Exec run(const Invocation& inv);

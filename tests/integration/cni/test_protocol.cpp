@@ -80,6 +80,7 @@ BOOST_AUTO_TEST_CASE(every_verb_in_every_version) {
             BOOST_TEST(!link_in(ns.path(), "eth0"));
             BOOST_TEST(net.host_veths().empty());
             BOOST_TEST(net.reservations().empty());
+            BOOST_TEST(link_in("", net.bridge).has_value());  // the bridge stays (as the reference)
             // DEL again, and without prevResult or netns: still success.
             BOOST_TEST(run(inv("DEL", net, &ns, conf)).status == 0);
             BOOST_TEST(run(inv("DEL", net, nullptr, conf)).status == 0);
@@ -90,6 +91,7 @@ BOOST_AUTO_TEST_CASE(every_verb_in_every_version) {
             gc.ifname.clear();
             Exec g = run(gc);
             BOOST_TEST((g.status == 0) == v110, g.dump());
+            if (!v110) BOOST_TEST(g.code() == 1, g.dump());
 
             Invocation ver =
                 inv("VERSION", net, nullptr, R"({"cniVersion":")" + version + "\"}", "");
@@ -120,75 +122,105 @@ BOOST_AUTO_TEST_CASE(error_codes) {
     TestNet net;
     Netns ns;
     std::string conf = net.conf();
-    auto code = [&](Invocation i) {
+    // Each failure: non-zero exit, the error JSON of SPEC.md section 5 on stdout, the code,
+    // and a message that names what is wrong (`needle`).
+    auto expect = [&](Invocation i, int code, const std::string& needle) {
         Exec e = run(i);
         BOOST_TEST(e.status != 0, e.dump());
-        BOOST_TEST(!e.msg().empty(), e.dump());
+        BOOST_TEST(e.code() == code, e.dump());
         BOOST_TEST(json_str(e.doc, "cniVersion") != "", e.dump());
-        return e.code();
+        BOOST_TEST(e.msg().find(needle) != std::string::npos,
+                   "message should name \"" << needle << "\": " << e.dump());
+        return e;
     };
     Invocation base = inv("ADD", net, &ns, conf);
 
     Invocation no_cmd = base;
     no_cmd.clear_command = true;
-    BOOST_TEST(code(no_cmd) == 4);  // missing CNI_COMMAND
+    expect(no_cmd, 4, "CNI_COMMAND");
     Invocation bad_cmd = base;
     bad_cmd.command = "ATTACH";
-    BOOST_TEST(code(bad_cmd) == 4);
+    expect(bad_cmd, 4, "ATTACH");
     Invocation no_id = base;
     no_id.container_id.clear();
-    BOOST_TEST(code(no_id) == 4);
+    expect(no_id, 4, "CNI_CONTAINERID");
     Invocation no_ns = base;
     no_ns.netns.clear();
-    BOOST_TEST(code(no_ns) == 4);
+    expect(no_ns, 4, "CNI_NETNS");
+    Invocation no_if = base;
+    no_if.ifname.clear();
+    expect(no_if, 4, "CNI_IFNAME");
+    Invocation bad_if = base;
+    bad_if.ifname = "eth0/x";
+    expect(bad_if, 4, "CNI_IFNAME");
     Invocation bad_json = base;
     bad_json.config = "{\"cniVersion\":";
-    BOOST_TEST(code(bad_json) == 6);
+    expect(bad_json, 6, "JSON");
+    Invocation not_object = base;
+    not_object.config = "[1,2]";
+    expect(not_object, 6, "object");
+    Invocation unread = base;  // stdin that cannot be read (a directory: EISDIR)
+    unread.stdin_path = "/";
+    expect(unread, 5, "stdin");
+    Invocation no_version = base;
+    no_version.config = R"({"name":")" + net.name + R"(","type":"rt-bridge"})";
+    expect(no_version, 1, "cniVersion");
     Invocation old = base;
     old.config = net.conf("0.2.0");
-    BOOST_TEST(code(old) == 1);
+    expect(old, 1, "0.2.0");
     Invocation future = base;
     future.config = net.conf("9.9.9");
-    BOOST_TEST(code(future) == 1);
+    Exec fut = expect(future, 1, "9.9.9");
+    BOOST_TEST(json_str(fut.doc, "details").find("1.1.0") != std::string::npos, fut.dump());
     Invocation missing_ns = base;
     missing_ns.netns = "/run/netns/rt-cni-does-not-exist-" + std::to_string(getpid());
-    BOOST_TEST(code(missing_ns) == 3);
+    expect(missing_ns, 3, missing_ns.netns);
     Invocation not_ns = base;
     not_ns.netns = "/tmp";
-    BOOST_TEST(code(not_ns) == 4);
+    expect(not_ns, 4, "not a network namespace");
     Invocation own_ns = base;
     own_ns.netns = "/proc/self/ns/net";  // the plugin's own namespace
-    BOOST_TEST(code(own_ns) == 4);
+    expect(own_ns, 4, "CNI_NETNS");
     Invocation bad_conf = base;
     bad_conf.config = net.conf("1.1.0", R"(,"mtu":"big")");
-    BOOST_TEST(code(bad_conf) == 7);
-    Invocation unsupported = base;
-    unsupported.config = net.conf("1.1.0", R"(,"ipMasq":true,"ipMasqBackend":"iptables")");
-    BOOST_TEST(code(unsupported) == 2);
+    expect(bad_conf, 7, "mtu");
+    Invocation bad_range = base;
+    bad_range.config =
+        net.conf("1.1.0", "",
+                 R"({"type":"rt-host-local","ranges":[[{"subnet":"10.1.2.0/33"}]],"dataDir":")" +
+                     net.data_dir + "\"}");
+    expect(bad_range, 7, "ipam.ranges[0][0].subnet");
     Invocation no_path = base;
     no_path.path.clear();
-    BOOST_TEST(code(no_path) == 4);
+    expect(no_path, 4, "CNI_PATH");
     Invocation no_ipam = base;
     no_ipam.config = net.conf("1.1.0", "", R"({"type":"rt-no-such-ipam"})");
-    BOOST_TEST(code(no_ipam) == 7);
+    expect(no_ipam, 7, "rt-no-such-ipam");
     Invocation bad_args = base;
     bad_args.args = "NOPE";
-    BOOST_TEST(code(bad_args) == 4);
+    expect(bad_args, 4, "CNI_ARGS");
     Invocation unknown_args = base;
     unknown_args.args = "FOO=bar";
-    BOOST_TEST(code(unknown_args) == 4);
-
+    expect(unknown_args, 4, "FOO");
+    Invocation bad_mac = base;
+    bad_mac.args = "MAC=01:00:5e:00:00:01";  // multicast
+    expect(bad_mac, 4, "MAC");
+    Invocation outside = base;
+    outside.args = "IP=10.9.9.9";
+    expect(outside, 7, "10.9.9.9");
     // Taken address (100), and the interface name already in the container (4).
     Exec first = run(base);
     BOOST_REQUIRE_MESSAGE(first.status == 0, first.dump());
     Invocation taken = inv("ADD", net, &ns, conf, "ctr2");
     taken.ifname = "eth1";
-    taken.args = "IP=" + net.ip4(2);
-    BOOST_TEST(code(taken) == 100);
+    std::string held = json_str(first.doc["ips"][0], "address");
+    held = held.substr(0, held.find('/'));
+    taken.args = "IP=" + held;
+    expect(taken, 100, held);
     Invocation clash = inv("ADD", net, &ns, conf, "ctr3");  // eth0 exists in ns
-    BOOST_TEST(code(clash) == 4);
+    expect(clash, 4, "eth0");
     Invocation again = base;  // same attachment twice
-    BOOST_TEST(code(again) != 0);
+    expect(again, 999, "already exists");
     // None of the failures left anything: one veth, one pair of addresses.
     BOOST_TEST(net.host_veths().size() == 1u);
     BOOST_TEST(net.reservations().size() == 3u);  // v4, v6 and the index entry
