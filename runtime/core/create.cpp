@@ -134,10 +134,25 @@ linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
         mp.type = m.type.value_or("");
         mp.options = linux::parse_mount_options(m.options);
         if (mp.type == "bind") mp.options.bind = true;
-        if (mp.options.idmap || !m.uidMappings.empty())
-            throw Error("config.json: /mounts/" + std::to_string(i) +
-                            ": idmapped mounts are not supported yet",
-                        ErrorKind::Unsupported);
+        if (mp.options.idmap || !m.uidMappings.empty()) {
+            // config.md: the mount's own mappings, else the container's user namespace's.
+            std::string where = "config.json: /mounts/" + std::to_string(i);
+            if (!mp.options.bind)
+                throw Error(where + ": idmapped mounts are supported for bind mounts only",
+                            ErrorKind::Unsupported);
+            if (!m.uidMappings.empty()) {
+                mp.idmap_uids = &m.uidMappings;
+                mp.idmap_gids = &m.gidMappings;
+            } else if (ns.new_flags & CLONE_NEWUSER) {
+                mp.idmap_uids = &spec.linux->uidMappings;
+                mp.idmap_gids = &spec.linux->gidMappings;
+            } else {
+                throw Error(where +
+                                "/options: idmap needs uidMappings and gidMappings, or a new "
+                                "user namespace",
+                            ErrorKind::InvalidArgument);
+            }
+        }
         std::string source = m.source.value_or("");
         // Relative bind sources are relative to the bundle (runc runs in the bundle dir).
         if (mp.options.bind && !source.empty() && source[0] != '/') source = bundle + "/" + source;

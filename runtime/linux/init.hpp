@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.hpp"
 #include "linux/mount_options.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/process.hpp"
@@ -22,6 +23,11 @@ struct MountPlan {
     std::string destination;  // absolute path inside the container
     std::string type;
     MountOptions options;
+    // Idmapped bind mount: the mappings (the mount's own, or the container's user namespace's)
+    // and the detached idmapped tree the parent prepares before the clone (linux/idmap.hpp).
+    const std::vector<oci::IdMapping>* idmap_uids = nullptr;
+    const std::vector<oci::IdMapping>* idmap_gids = nullptr;
+    base::UniqueFd idmap_tree;
 };
 
 struct InitPlan {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "base/fs.hpp"
+#include "linux/idmap.hpp"
 #include "linux/sync.hpp"
 #include "rt/error.hpp"
 
@@ -157,6 +158,7 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
         flags &= ~CLONE_NEWTIME;
     }
     plan.clone_flags = flags;
+    prepare_idmapped_mounts(plan);  // before the clone: the init inherits the trees
 
     pid_t pid = clone_process(static_cast<uint64_t>(flags), out.pidfd, options.cgroup_fd);
     if (pid == 0) container_init(plan);  // never returns

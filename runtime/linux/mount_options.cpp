@@ -88,7 +88,7 @@ unsigned long propagation_flags(const std::string& name) {
 }
 
 std::vector<std::string> known_mount_options() {
-    std::vector<std::string> names = {"bind", "rbind"};
+    std::vector<std::string> names = {"bind", "rbind", "idmap", "ridmap"};
     for (const auto& f : kFlags) names.emplace_back(f.name);
     for (const auto& p : kPropagation) names.emplace_back(p.name);
     for (const auto& a : kAttrs) names.emplace_back(a.name);
@@ -109,6 +109,7 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         }
         if (opt == "idmap" || opt == "ridmap") {
             out.idmap = true;
+            out.recursive_idmap = opt == "ridmap";
             continue;
         }
         bool matched = false;

@@ -17,7 +17,8 @@ struct MountOptions {
     std::string data;                        // comma-joined filesystem options
     bool bind = false;                       // bind or rbind
     bool recursive_bind = false;             // rbind
-    bool idmap = false;                      // idmap / ridmap (not supported yet)
+    bool idmap = false;                      // idmap / ridmap (linux/idmap.hpp)
+    bool recursive_idmap = false;            // ridmap
 };
 
 MountOptions parse_mount_options(const std::vector<std::string>& options);

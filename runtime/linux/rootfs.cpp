@@ -260,7 +260,15 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
         ::close(fd);
         return ok && finish_mount(m, plan.new_userns, ctx);
     }
-    if (o.bind) {
+    if (o.bind && m.idmap_tree) {
+        // The idmapped copy the parent prepared (linux/idmap.hpp), attached on the resolved
+        // destination inode.
+        if (::syscall(SYS_move_mount, m.idmap_tree.get(), "", fd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+            ok = ctx.fail(errno, "mounts[%zu] attach idmapped %s on %s", m.index, m.source.c_str(),
+                          m.destination.c_str());
+        ::close(m.idmap_tree.get());
+    } else if (o.bind) {
         if (::mount(m.source.c_str(), target, nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0),
                     nullptr) != 0)
             ok = ctx.fail(errno, "mounts[%zu] bind %s on %s", m.index, m.source.c_str(),

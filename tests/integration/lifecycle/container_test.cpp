@@ -395,3 +395,63 @@ BOOST_AUTO_TEST_CASE(join_user_namespace_by_path_with_a_new_pid_namespace) {
     env.sh("exit 7");
     BOOST_TEST(env.run_container().code == 7);
 }
+
+// Idmapped bind mounts (config.md "mounts": idmap/ridmap, uidMappings/gidMappings): files of
+// the source appear with the mapped owners, and files created through the mount get the
+// unmapped owner on disk.
+BOOST_AUTO_TEST_CASE(idmapped_bind_mounts) {
+    Env env;
+    std::string data = env.dir() + "/data";
+    BOOST_REQUIRE(::mkdir(data.c_str(), 0777) == 0);
+    write_file(data + "/f", "x");
+    BOOST_REQUIRE(::chown((data + "/f").c_str(), 1234, 1235) == 0);
+
+    // Without a user namespace: the mount's own mappings (on-disk 1234 -> 5000).
+    env.set("/mounts/-", R"({"destination":"/data","type":"bind","source":")" + data +
+                             R"(","options":["bind","idmap"],)"
+                             R"("uidMappings":[{"containerID":1234,"hostID":5000,"size":1}],)"
+                             R"("gidMappings":[{"containerID":1235,"hostID":6000,"size":1}]})");
+    BOOST_TEST(out_of(env, "stat -c %u:%g /data/f") == "5000:6000\n");
+    // ridmap + rbind is accepted too.
+    env.set("/mounts/7/options", R"(["rbind","ridmap"])");
+    BOOST_TEST(out_of(env, "stat -c %u:%g /data/f") == "5000:6000\n");
+
+    // In a user namespace, "idmap" alone uses the container's mappings: the host's root-owned
+    // files are the container root's, and what the container root creates is root's on disk.
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"ipc"},{"type":"uts"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/mounts/7", R"({"destination":"/data","type":"bind","source":")" + data +
+                             R"(","options":["bind","idmap"]})");
+    BOOST_REQUIRE(::chown((data + "/f").c_str(), 0, 0) == 0);
+    BOOST_TEST(out_of(env, "stat -c %u:%g /data/f; touch /data/new") == "0:0\n");
+    struct stat st {};
+    BOOST_REQUIRE(::stat((data + "/new").c_str(), &st) == 0);
+    BOOST_TEST(st.st_uid == 0u);
+    BOOST_TEST(st.st_gid == 0u);
+    // Without the option the same file is unmapped (nobody) in the container.
+    env.set("/mounts/7/options", R"(["bind"])");
+    BOOST_TEST(out_of(env, "stat -c %u /data/f") == "65534\n");
+
+    // Errors: idmap without mappings and without a user namespace; idmap of a non-bind mount.
+    env.set("/linux/namespaces", R"([{"type":"pid"},{"type":"mount"},{"type":"uts"}])");
+    env.remove("/linux/uidMappings");
+    env.remove("/linux/gidMappings");
+    env.set("/mounts/7/options", R"(["bind","idmap"])");
+    env.sh("true");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("/mounts/7/options: idmap needs uidMappings and gidMappings") !=
+                   std::string::npos,
+               r.err);
+    env.set("/mounts/7", R"({"destination":"/data","type":"tmpfs","source":"tmpfs",)"
+                         R"("options":["idmap"],)"
+                         R"("uidMappings":[{"containerID":0,"hostID":5000,"size":1}],)"
+                         R"("gidMappings":[{"containerID":0,"hostID":5000,"size":1}]})");
+    r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("/mounts/7: idmapped mounts are supported for bind mounts only") !=
+                   std::string::npos,
+               r.err);
+}

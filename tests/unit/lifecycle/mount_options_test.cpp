@@ -1,6 +1,7 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 
 #include "linux/mount_options.hpp"
@@ -49,4 +50,17 @@ BOOST_AUTO_TEST_CASE(mount_options_rootfs_propagation_names) {
                static_cast<unsigned long>(MS_SLAVE | MS_REC));
     BOOST_TEST(rt::linux::propagation_flags("private") == static_cast<unsigned long>(MS_PRIVATE));
     BOOST_TEST(rt::linux::propagation_flags("bogus") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(mount_options_idmap_and_ridmap) {
+    auto i = parse_mount_options({"bind", "idmap"});
+    BOOST_TEST(i.idmap);
+    BOOST_TEST(!i.recursive_idmap);
+    BOOST_TEST(i.data.empty());  // never passed to mount(2)
+    auto r = parse_mount_options({"rbind", "ridmap"});
+    BOOST_TEST(r.idmap);
+    BOOST_TEST(r.recursive_idmap);
+    BOOST_TEST(r.data.empty());
+    auto names = rt::linux::known_mount_options();
+    BOOST_TEST((std::find(names.begin(), names.end(), "ridmap") != names.end()));
 }
