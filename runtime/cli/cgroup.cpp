@@ -218,7 +218,7 @@ void register_cgroup(CLI::App& app, const GlobalOptions& global, Action& action)
         cmd->add_option("--blkio-weight", f->blkio_weight, "block I/O weight (10-1000)");
         cmd->add_option("--cpu-period", f->cpu_period, "CPU CFS period (us)");
         cmd->add_option("--cpu-quota", f->cpu_quota, "CPU CFS quota (us)");
-        cmd->add_option("--cpu-share", f->cpu_share, "CPU shares");
+        cmd->add_option("--cpu-share,--cpu-shares", f->cpu_share, "CPU shares");
         cmd->add_option("--cpu-rt-period", f->cpu_rt_period, "CPU realtime period (us)");
         cmd->add_option("--cpu-rt-runtime", f->cpu_rt_runtime, "CPU realtime runtime (us)");
         cmd->add_option("--cpuset-cpus", f->cpuset_cpus, "CPUs to use (0-3, 0,1)");

@@ -107,7 +107,9 @@ void Runtime::pause(const std::string& id) {
     dir.lock();
     ContainerRecord record = dir.read_record();
     oci::Status status = derive_status(dir, record);
-    if (status != oci::Status::Running) throw wrong_state("cannot pause", id, status);
+    // runc pauses created containers too (the init waits for start, frozen).
+    if (status != oci::Status::Running && status != oci::Status::Created)
+        throw wrong_state("cannot pause", id, status);
     container_cgroup(dir).freeze();
 }
 

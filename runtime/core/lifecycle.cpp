@@ -65,7 +65,7 @@ void destroy_cgroup(const ContainerDir& dir) {
 
 oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record) {
     if (!base::process_alive(record.pid, record.start_time)) return oci::Status::Stopped;
-    if (dir.has_exec_socket()) return oci::Status::Created;
+    // Paused before created, as runc: a created container can be paused too.
     try {
         if (auto cg = cgroup::load_for_container(dir.fd());
             cg && cg->freezer_state() != cgroup::FreezerState::Thawed)
@@ -73,6 +73,7 @@ oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record
     } catch (const Error& e) {
         base::log_warning(std::string("cgroup state of \"") + record.id + "\": " + e.what());
     }
+    if (dir.has_exec_socket()) return oci::Status::Created;
     return oci::Status::Running;
 }
 

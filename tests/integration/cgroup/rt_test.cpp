@@ -275,6 +275,29 @@ BOOST_AUTO_TEST_CASE(pause_stops_a_busy_loop_and_resume_restarts_it) {
     BOOST_TEST(contains(r.err, "status is running"), r.err);
 }
 
+// As runc: a created container can be paused; resumed, it is created again and starts.
+BOOST_AUTO_TEST_CASE(pause_a_created_container) {
+    lt::Env env;
+    env.sh("echo started");
+    std::string id = unique_name();
+    auto r = env.rt({"create", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    r = env.rt({"pause", id});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(env.status(id) == "paused");
+    r = env.rt({"start", id});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(contains(r.err, "status is paused"), r.err);
+    r = env.rt({"resume", id});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(env.status(id) == "created");
+    r = env.rt({"start", id});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(eventually([&] { return env.status(id) == "stopped"; }));
+    BOOST_TEST(env.rt({"delete", id}).code == 0);
+    for (const auto& d : all_dirs("/" + id)) BOOST_TEST(!fsys::exists(d), d);
+}
+
 BOOST_AUTO_TEST_CASE(update_changes_the_live_values) {
     lt::Env env;
     env.set("/linux/resources", R"({"memory": {"limit": 134217728}, "pids": {"limit": 100}})");
@@ -286,12 +309,14 @@ BOOST_AUTO_TEST_CASE(update_changes_the_live_values) {
     };
     BOOST_TEST(limit() == "134217728");
     auto r = c.rt({"update", "--memory", "64m", "--pids-limit", "50", "--cpu-quota", "30000",
-                   "--cpu-period", "100000", c.id});
+                   "--cpu-period", "100000", "--cpu-shares", "256", c.id});
     BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
     BOOST_TEST(limit() == "67108864");
     BOOST_TEST(trimmed(slurp(pids + "/pids.max")) == "50");
-    if (host().v1_for("cpu"))
+    if (host().v1_for("cpu")) {
         BOOST_TEST(trimmed(slurp(dir_of("cpu", c.path) + "/cpu.cfs_quota_us")) == "30000");
+        BOOST_TEST(trimmed(slurp(dir_of("cpu", c.path) + "/cpu.shares")) == "256");
+    }
     // --resources from stdin (the linux.resources JSON).
     r = c.rt({"update", "--resources", "-", c.id},
              R"({"memory": {"limit": 50331648}, "pids": {"limit": 20}})");
@@ -384,6 +409,23 @@ BOOST_AUTO_TEST_CASE(kill_all_sigkill_ends_a_paused_container) {
     BOOST_TEST(r.code == 0, r.err);
     BOOST_TEST(eventually([&] { return procs_of(dir).empty(); }));
     BOOST_TEST(eventually([&] { return c.status() == "stopped"; }));
+}
+
+// v1 devices.allow/deny: under runc's usual deny-all rule plus runc's default set, a device
+// node outside it (1:11, kmsg) cannot be opened, /dev/null can.
+BOOST_AUTO_TEST_CASE(device_rules_are_enforced) {
+    lt::Env env;
+    env.set(
+        "/process/capabilities",
+        R"({"bounding": ["CAP_MKNOD"], "effective": ["CAP_MKNOD"], "permitted": ["CAP_MKNOD"]})");
+    env.set("/linux/resources", R"({"devices": [{"allow": false, "access": "rwm"}]})");
+    env.sh(
+        "mknod /dev/kmsg2 c 1 11 && (echo x > /dev/kmsg2 && echo kmsg-open || echo kmsg-denied); "
+        "(echo x > /dev/null && echo null-open)");
+    auto r = env.rt({"run", "-b", env.bundle(), unique_name()});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(contains(r.out, "kmsg-denied"), r.out << r.err);
+    BOOST_TEST(contains(r.out, "null-open"), r.out << r.err);
 }
 
 BOOST_AUTO_TEST_CASE(exec_joins_the_container_cgroup) {
