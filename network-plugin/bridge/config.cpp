@@ -58,14 +58,14 @@ NetConf NetConf::parse(const cni::Request& r, bool check_args) {
     n.is_gateway = json::get_bool(c, "isGateway", "", false) || n.is_default_gateway;
     n.force_address = json::get_bool(c, "forceAddress", "", false);
     n.ip_masq = json::get_bool(c, "ipMasq", "", false);
+    // The reference picks iptables or nftables; rt-bridge always programs nftables over
+    // netlink (docs/cni.md). "iptables" is accepted so that a conflist written for the
+    // reference works unchanged: the masquerade it asks for is the same (Debian's iptables
+    // is itself iptables-nft), only the tables holding it differ.
     std::string backend = json::get_string_or(c, "ipMasqBackend", "", "nftables");
     if (backend != "nftables" && backend != "iptables")
         throw CniError(kInvalidConfig,
                        "ipMasqBackend: \"" + backend + "\" must be \"nftables\" or \"iptables\"");
-    if (backend == "iptables" && n.ip_masq)
-        throw CniError(cni::kUnsupportedField,
-                       "ipMasqBackend: \"iptables\" is not supported by rt-bridge; it masquerades "
-                       "with nftables (remove the field or set it to \"nftables\")");
     n.mtu = static_cast<int>(json::get_int(c, "mtu", "", 0, 65535).value_or(0));
     if (n.mtu != 0 && n.mtu < 68) throw CniError(kInvalidConfig, "mtu: must be at least 68");
     n.hairpin = json::get_bool(c, "hairpinMode", "", false);

@@ -228,4 +228,49 @@ BOOST_AUTO_TEST_CASE(shared_data_dir_both_ways) {
     BOOST_TEST(net.reservations().empty());
 }
 
+BOOST_AUTO_TEST_CASE(parallel_adds_of_both_plugins_on_one_data_dir) {
+    // Both plugins flock() the network's `lock` file: 60 ADDs at once, half by each, on one
+    // dataDir get 60 distinct addresses; 60 DELs at once, each by the other plugin, free all.
+    TestNet net;
+    std::string conf = R"({"cniVersion":"1.0.0","name":")" + net.name + R"(","ipam":)" +
+                       net.ipam_host_local("host-local") + "}";
+    std::string ref = std::string(kRefDir) + "/host-local";
+    std::vector<Invocation> adds, dels;
+    for (int i = 0; i < 60; ++i) {
+        bool ours = i % 2 == 0;
+        adds.push_back(make(ours ? rt_host_local() : ref, "ADD", "mix" + std::to_string(i),
+                            "/run/netns/none", conf));
+        dels.push_back(adds.back());
+        dels.back().plugin = ours ? ref : rt_host_local();
+        dels.back().command = "DEL";
+    }
+    std::set<std::string> v4, v6;
+    for (auto& r : run_parallel(adds)) {
+        BOOST_TEST(r.status == 0, r.dump());
+        if (r.status != 0) continue;
+        v4.insert(json_str(r.doc["ips"][0], "address"));
+        v6.insert(json_str(r.doc["ips"][1], "address"));
+    }
+    BOOST_TEST(v4.size() == 60u);
+    BOOST_TEST(v6.size() == 60u);
+    for (auto& r : run_parallel(dels)) BOOST_TEST(r.status == 0, r.dump());
+    // Every address file is gone. The reference's DELs cannot know rt-host-local's index,
+    // so the entries of the 30 attachments ours added remain (they name no address any
+    // more: ours ignores them) until rt-host-local's DEL or GC of those attachments.
+    std::size_t stale = 0;
+    for (const auto& f : net.reservations()) {
+        bool index = f.rfind(".rt-index/", 0) == 0;
+        BOOST_TEST(index, "address file left: " << f);
+        stale += index;
+    }
+    BOOST_TEST(stale == 30u);
+    Invocation gc = make(rt_host_local(), "GC", "", "", "");
+    gc.ifname.clear();
+    gc.config = R"({"cniVersion":"1.1.0","name":")" + net.name + R"(","ipam":)" +
+                net.ipam_host_local("rt-host-local") + R"(,"cni.dev/valid-attachments":[]})";
+    Exec g = run(gc);
+    BOOST_TEST(g.status == 0, g.dump());
+    BOOST_TEST(net.reservations().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <fstream>
+
 #include "cni/version.hpp"
 #include "fixture.hpp"
 
@@ -247,6 +249,72 @@ BOOST_AUTO_TEST_CASE(status_reports_exhaustion) {
     BOOST_TEST(full.code() == 50, full.dump());
     BOOST_TEST(run(inv("DEL", net, &a, conf)).status == 0);
     BOOST_TEST(run(status).status == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// "No subprocesses; all netlink through libnl": rt-bridge and rt-host-local run where no
+// tool exists. A private mount namespace hides /usr/bin, /usr/sbin (ip, bridge, nft,
+// iptables, sysctl, modprobe ...) and /usr/lib/cni behind empty tmpfs mounts, CNI_PATH
+// holds only our plugins; every verb must still do its whole job.
+BOOST_AUTO_TEST_SUITE(protocol)
+
+BOOST_AUTO_TEST_CASE(every_verb_works_without_any_tool) {
+    TestNet net;
+    Netns a;
+    std::string fake_bin = net.data_dir + "/no-tools";
+    std::string wrapper = fake_bin + "/rt-bridge";
+    BOOST_REQUIRE(sh("mkdir -p " + fake_bin + " && ln -s " + rt_host_local() + " " + fake_bin +
+                     "/rt-host-local") == 0);
+    {
+        std::ofstream w(wrapper);
+        // Exit 42 if a tool is still visible: the test would prove nothing.
+        w << "#!/bin/sh\nexec unshare -m --propagation private sh -c '"
+          << "mount -t tmpfs rt-no-tools /usr/lib/cni && mount -t tmpfs rt-no-tools /usr/sbin && "
+             "mount -t tmpfs rt-no-tools /usr/bin && "
+             "[ ! -e /usr/sbin/nft ] && [ ! -e /usr/bin/ip ] && [ ! -e /usr/sbin/iptables ] || "
+             "exit 42; exec \"$0\"' "
+          << rt_bridge() << "\n";
+    }
+    BOOST_REQUIRE(sh("chmod 700 " + wrapper) == 0);
+    std::string conf = net.conf(
+        "1.1.0", R"(,"isDefaultGateway":true,"ipMasq":true,"macspoofchk":true,"mtu":1400)");
+    auto call = [&](const std::string& cmd, const std::string& config, const Netns* ns) {
+        Invocation i = inv(cmd, net, ns, config, "notools");
+        i.plugin = wrapper;
+        i.path = fake_bin;  // rt-host-local only, no reference plugin
+        if (cmd == "STATUS" || cmd == "GC") {
+            i.container_id.clear();
+            i.ifname.clear();
+        }
+        return run(i);
+    };
+    Exec add = call("ADD", conf, &a);
+    BOOST_REQUIRE_MESSAGE(add.status == 0, add.dump());
+    std::string ip4 = json_str(add.doc["ips"][0], "address");
+    BOOST_TEST(has_addr(a.path(), "eth0", ip4));
+    BOOST_TEST(has_addr("", net.bridge, net.ip4(1) + "/24"));
+    BOOST_TEST(link_in(a.path(), "eth0")->mtu == 1400);
+    std::string rules;
+    for (const auto& r : net.nft_elements()) rules += r + "\n";
+    BOOST_TEST(rules.find(ip4.substr(0, ip4.find('/'))) != std::string::npos, rules);
+    BOOST_TEST(a.exec("busybox ping -c 1 -W 2 " + net.ip4(1)) == 0);
+    std::string prev = with_prev(conf, add.out);
+    Exec check = call("CHECK", prev, &a);
+    BOOST_TEST(check.status == 0, check.dump());
+    BOOST_TEST(call("STATUS", conf, nullptr).status == 0);
+    Exec gc =
+        call("GC",
+             conf.substr(0, conf.size() - 1) +
+                 R"(,"cni.dev/valid-attachments":[{"containerID":"notools","ifname":"eth0"}]})",
+             nullptr);
+    BOOST_TEST(gc.status == 0, gc.dump());
+    BOOST_TEST(net.host_veths().size() == 1u);  // GC kept the valid attachment
+    Exec del = call("DEL", prev, &a);
+    BOOST_TEST(del.status == 0, del.dump());
+    BOOST_TEST(!link_in(a.path(), "eth0"));
+    BOOST_TEST(net.nft_elements().empty());
+    BOOST_TEST(net.reservations().empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -95,7 +95,8 @@ BOOST_AUTO_TEST_CASE(invalid) {
     BOOST_TEST(code(R"(,"disableContainerInterface":true,"ipam":{"type":"rt-host-local"})") ==
                kInvalidConfig);
     BOOST_TEST(code(R"(,"ipMasqBackend":"pf")") == kInvalidConfig);
-    BOOST_TEST(code(R"(,"ipMasq":true,"ipMasqBackend":"iptables")") == kUnsupportedField);
+    // A reference conflist's "iptables" is accepted (masquerade done with nftables).
+    BOOST_TEST(code(R"(,"ipMasq":true,"ipMasqBackend":"iptables")") == 0);
     BOOST_TEST(code(R"(,"ipam":"host-local")") == kInvalidConfig);
     BOOST_TEST(code("", "FOO=bar") == kInvalidEnvironment);
     BOOST_TEST(code("", "FOO=bar;IgnoreUnknown=1") == 0);
