@@ -328,6 +328,33 @@ bool make_device(int devroot_fd, const char* rel, mode_t type, unsigned major, u
         if (e != EPERM) return ctx.fail(e, "mknod %s", rel);
     }
     (void)devroot_fd;
+    // The host node bound must be the device asked for: the same path on the host, else the
+    // udev links /dev/char|block/<major>:<minor>.
+    auto is_wanted = [&](const char* path) {
+        struct stat st {};
+        return ::stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type &&
+               st.st_rdev == makedev(major, minor);
+    };
+    char alt[64];
+    if (!is_wanted(host_path)) {
+        std::snprintf(alt, sizeof alt, "/dev/%s/%u:%u", type == S_IFBLK ? "block" : "char", major,
+                      minor);
+        if (!is_wanted(alt))
+            return ctx.fail(0,
+                            "device %s: in a user namespace devices are bind-mounted from the "
+                            "host, which has no %s device %u:%u at %s or %s",
+                            rel, type == S_IFBLK ? "block" : "character", major, minor, host_path,
+                            alt);
+        host_path = alt;
+    }
+    // Already there (a default device, or the image's own node of that device): keep it.
+    if (int cur = open_in_root(g_rootfd, rel, O_PATH); cur >= 0) {
+        struct stat st {};
+        bool same = ::fstat(cur, &st) == 0 && (st.st_mode & S_IFMT) == type &&
+                    st.st_rdev == makedev(major, minor);
+        ::close(cur);
+        if (same) return true;
+    }
     int fd = mkdir_all_in_root(g_rootfd, rel, 0755, true);
     if (fd < 0) return ctx.fail(errno, "device %s: create bind target", rel);
     char target[64];

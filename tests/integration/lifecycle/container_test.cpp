@@ -455,3 +455,26 @@ BOOST_AUTO_TEST_CASE(idmapped_bind_mounts) {
                    std::string::npos,
                r.err);
 }
+
+// linux.devices in a user namespace (mknod is refused there): bind-mounted from the host node
+// of the same path, which must be the very device asked for.
+BOOST_AUTO_TEST_CASE(devices_in_a_user_namespace_are_bound_from_the_host) {
+    Env env;
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"ipc"},{"type":"uts"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/devices", R"([{"path":"/dev/full","type":"c","major":1,"minor":7}])");
+    BOOST_TEST(
+        out_of(env, "stat -c '%t:%T' /dev/full; grep -c ' /dev/full ' /proc/self/mountinfo") ==
+        "1:7\n1\n");
+    // /dev/zero on the host is 1:5, not the 1:3 asked for: refused, not bound.
+    env.set("/linux/devices", R"([{"path":"/dev/zero","type":"c","major":1,"minor":3}])");
+    env.sh("true");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(
+        r.err.find("device /dev/zero: in a user namespace devices are bind-mounted from "
+                   "the host, which has no character device 1:3 at /dev/zero") != std::string::npos,
+        r.err);
+}
