@@ -303,10 +303,30 @@ constexpr DefaultDevice kDefaultDevices[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
+// What is at `rel` in the rootfs: 0 nothing, 1 the device `type` `dev`, -1 something else.
+int existing_node(const char* rel, mode_t type, dev_t dev) noexcept {
+    int fd = open_in_root(g_rootfd, rel, O_PATH | O_NOFOLLOW);
+    if (fd < 0) return 0;
+    struct stat st {};
+    bool same = ::fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == type && st.st_rdev == dev;
+    ::close(fd);
+    return same ? 1 : -1;
+}
+
 // mknod, or (in a user namespace, where mknod is refused) bind the host's device node.
+// strict (linux.devices): a file already at `rel` that is not this device is an error
+// (config-linux.md "devices"); a default device replaces whatever the image left there.
 bool make_device(int devroot_fd, const char* rel, mode_t type, unsigned major, unsigned minor,
                  mode_t perm, uid_t uid, gid_t gid, const char* host_path, bool in_userns,
-                 ChildCtx& ctx) noexcept {
+                 bool strict, ChildCtx& ctx) noexcept {
+    int existing = existing_node(rel, type, makedev(major, minor));
+    if (existing < 0 && strict)
+        return ctx.fail(0, "device %s: a file that is not the %s device %u:%u is already there",
+                        rel,
+                        type == S_IFBLK   ? "block"
+                        : type == S_IFIFO ? "fifo"
+                                          : "character",
+                        major, minor);
     if (!in_userns) {
         char parent[4096];
         std::snprintf(parent, sizeof parent, "%s", rel);
@@ -348,13 +368,7 @@ bool make_device(int devroot_fd, const char* rel, mode_t type, unsigned major, u
         host_path = alt;
     }
     // Already there (a default device, or the image's own node of that device): keep it.
-    if (int cur = open_in_root(g_rootfd, rel, O_PATH); cur >= 0) {
-        struct stat st {};
-        bool same = ::fstat(cur, &st) == 0 && (st.st_mode & S_IFMT) == type &&
-                    st.st_rdev == makedev(major, minor);
-        ::close(cur);
-        if (same) return true;
-    }
+    if (existing > 0) return true;
     int fd = mkdir_all_in_root(g_rootfd, rel, 0755, true);
     if (fd < 0) return ctx.fail(errno, "device %s: create bind target", rel);
     char target[64];
@@ -417,7 +431,8 @@ bool step_devices(InitPlan& plan, ChildCtx& ctx) noexcept {
             char rel[64], host[64];
             std::snprintf(rel, sizeof rel, "/dev/%s", d.name);
             std::snprintf(host, sizeof host, "/dev/%s", d.name);
-            if (!make_device(devfd, rel, S_IFCHR, d.major, d.minor, 0666, 0, 0, host, userns, ctx))
+            if (!make_device(devfd, rel, S_IFCHR, d.major, d.minor, 0666, 0, 0, host, userns, false,
+                             ctx))
                 return false;
         }
         struct Link {
@@ -448,7 +463,7 @@ bool step_devices(InitPlan& plan, ChildCtx& ctx) noexcept {
         mode_t perm = d.fileMode ? static_cast<mode_t>(*d.fileMode & 07777) : 0666;
         if (!make_device(-1, d.path.c_str(), type, static_cast<unsigned>(d.major.value_or(0)),
                          static_cast<unsigned>(d.minor.value_or(0)), perm, d.uid.value_or(0),
-                         d.gid.value_or(0), d.path.c_str(), userns, ctx))
+                         d.gid.value_or(0), d.path.c_str(), userns, true, ctx))
             return false;
     }
     return true;

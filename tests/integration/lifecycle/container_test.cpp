@@ -232,6 +232,17 @@ BOOST_AUTO_TEST_CASE(devices_default_and_configured) {
                              "/dev/mynull 1:3", "/dev/sub/myzero 1:5", "660 1 2", "pts/ptmx",
                              "/proc/self/fd\n", "/proc/self/fd/0", "dirs"})
         BOOST_TEST(out.find(want) != std::string::npos, want << " in " << out);
+    // config-linux.md "devices": a file already at path that is not the device is an error
+    // (here the image's /etc directory); the same device already there is fine.
+    env.set("/linux/devices", R"([{"path":"/dev/null","type":"c","major":1,"minor":3}])");
+    BOOST_TEST(out_of(env, "stat -c %t:%T /dev/null") == "1:3\n");
+    env.set("/linux/devices", R"([{"path":"/etc","type":"c","major":1,"minor":3}])");
+    env.sh("true");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("device /etc: a file that is not the character device 1:3 is already "
+                          "there") != std::string::npos,
+               r.err);
 }
 
 BOOST_AUTO_TEST_CASE(user_groups_and_umask) {
@@ -468,13 +479,13 @@ BOOST_AUTO_TEST_CASE(devices_in_a_user_namespace_are_bound_from_the_host) {
     BOOST_TEST(
         out_of(env, "stat -c '%t:%T' /dev/full; grep -c ' /dev/full ' /proc/self/mountinfo") ==
         "1:7\n1\n");
-    // /dev/zero on the host is 1:5, not the 1:3 asked for: refused, not bound.
-    env.set("/linux/devices", R"([{"path":"/dev/zero","type":"c","major":1,"minor":3}])");
+    // /dev/kmsg on the host is 1:11, not the 1:3 asked for: refused, not bound.
+    env.set("/linux/devices", R"([{"path":"/dev/kmsg","type":"c","major":1,"minor":3}])");
     env.sh("true");
     Result r = env.run_container();
     BOOST_TEST(r.code != 0);
     BOOST_TEST(
-        r.err.find("device /dev/zero: in a user namespace devices are bind-mounted from "
-                   "the host, which has no character device 1:3 at /dev/zero") != std::string::npos,
+        r.err.find("device /dev/kmsg: in a user namespace devices are bind-mounted from "
+                   "the host, which has no character device 1:3 at /dev/kmsg") != std::string::npos,
         r.err);
 }
