@@ -250,6 +250,19 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     // ---- 2. state dir: reserved atomically (a duplicate id touches nothing), locked
     ContainerDir dir = store_.reserve(o.id);
     rollback.add("state dir " + dir.path(), [this, id = o.id] { store_.remove(id); });
+    // runtime.md steps 3-5, 12, 13: a create that fails from here on still runs the poststop
+    // hooks, once the container is destroyed (undos run newest first); failures only warn.
+    if (spec.hooks && !spec.hooks->poststop.empty()) {
+        rollback.add("poststop hooks", [&spec, id = o.id, bundle] {
+            oci::State st;
+            st.id = id;
+            st.status = oci::Status::Stopped;
+            st.bundle = bundle;
+            st.annotations = spec.annotations;
+            linux::run_hooks_warning_on_failure(spec.hooks->poststop, "poststop",
+                                                oci::serialize_state(st));
+        });
+    }
     dir.lock();
     base::write_file_atomic_at(dir.fd(), "config.json", out.config_text, 0600);
     base::UniqueFd exec_sock = listen_exec_socket(dir);

@@ -100,12 +100,17 @@ void Runtime::start_container(ContainerDir& dir, const ContainerRecord& record) 
 
     auto spec = stored_config(dir);
     if (spec && spec->hooks && !spec->hooks->poststart.empty()) {
-        // runtime.md: a failing poststart hook only logs a warning.
+        // runtime.md step 9: a failing poststart hook is an error and stops the container;
+        // delete then destroys it and runs the poststop hooks (steps 12, 13).
         try {
             linux::run_hooks(spec->hooks->poststart, "poststart",
                              make_state(record, oci::Status::Running));
-        } catch (const Error& e) {
-            base::log_warning(e.what());
+        } catch (Error& e) {
+            if (base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time)) {
+                base::pidfd_signal(pidfd.get(), SIGKILL);
+                base::pidfd_wait_exit(pidfd.get(), -1);
+            }
+            throw Error(std::string(e.what()) + " (the container was stopped)", ErrorKind::Generic);
         }
     }
 }

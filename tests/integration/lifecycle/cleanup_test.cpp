@@ -91,9 +91,14 @@ BOOST_AUTO_TEST_CASE(failure_bind_source_missing) {
 
 BOOST_AUTO_TEST_CASE(failure_create_runtime_hook) {
     Env env;
+    // runtime.md steps 4, 12, 13: the poststop hooks still run after the failed create.
+    std::string poststop = env.dir() + "/poststop-ran";
     env.set("/hooks",
-            R"({"createRuntime":[{"path":"/bin/sh","args":["sh","-c","echo nope; exit 3"]}]})");
+            R"({"createRuntime":[{"path":"/bin/sh","args":["sh","-c","echo nope; exit 3"]}],)"
+            R"("poststop":[{"path":"/bin/touch","args":["touch",")" +
+                poststop + R"("]}]})");
     expect_failure_leaves_nothing(env, "hook createRuntime[0] /bin/sh: exit status 3: nope");
+    BOOST_TEST(exists(poststop), "no poststop hook ran after the failed create");
 }
 
 BOOST_AUTO_TEST_CASE(failure_prestart_hook_missing_binary) {

@@ -85,11 +85,11 @@ BOOST_AUTO_TEST_CASE(hooks_run_in_order_with_the_state_on_stdin) {
                boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(failing_poststart_and_poststop_only_warn) {
+BOOST_AUTO_TEST_CASE(failing_poststop_only_warns) {
     Env env;
     // runtime.md step 13: the poststop hook after a failing one still runs.
     std::string after = env.dir() + "/after-failing-poststop";
-    env.set("/hooks", R"({"poststart":[{"path":"/bin/false"}],"poststop":[{"path":"/bin/false"},)"
+    env.set("/hooks", R"({"poststop":[{"path":"/bin/false"},)"
                       R"({"path":"/bin/touch","args":["touch",")" +
                           after + R"("]}]})");
     env.set("/process/args", R"(["sleep","1000"])");
@@ -102,6 +102,29 @@ BOOST_AUTO_TEST_CASE(failing_poststart_and_poststop_only_warn) {
                r.err);
     BOOST_TEST(exists(after), "the poststop hook after the failing one did not run");
     BOOST_TEST(!exists(env.root() + "/" + id));
+}
+
+// runtime.md step 9: a failing poststart hook fails start and stops the container (the
+// program has run); delete then runs the poststop hooks.
+BOOST_AUTO_TEST_CASE(failing_poststart_fails_start_and_stops_the_container) {
+    Env env;
+    std::string poststop = env.dir() + "/poststop-ran";
+    env.set("/hooks", R"({"poststart":[{"path":"/bin/false"}],)"
+                      R"("poststop":[{"path":"/bin/touch","args":["touch",")" +
+                          poststop + R"("]}]})");
+    env.set("/process/args", R"(["sleep","1000"])");
+    std::string id = env.id();
+    BOOST_REQUIRE(env.rt({"create", "-b", env.bundle(), id}).code == 0);
+    Result r = env.rt({"start", id});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("hook poststart[0] /bin/false: exit status 1 (the container was "
+                          "stopped)") != std::string::npos,
+               r.err);
+    BOOST_TEST(env.status(id) == "stopped");
+    BOOST_TEST(!exists(poststop));
+    r = env.rt({"delete", id});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(exists(poststop), "poststop did not run at delete");
 }
 
 BOOST_AUTO_TEST_CASE(hook_env_args_and_timeout) {
