@@ -190,6 +190,16 @@ void Runtime::remove(const std::string& id, bool force) {
                             "use delete --force",
                         ErrorKind::WrongState);
         destroy_cgroup(dir);
+        // Networks it attached before it was killed (networks.json is written after each
+        // ADD): DEL them with an empty CNI_NETNS, as the netns died with the init; plugins
+        // still release the leases and host-side state they hold.
+        try {
+            for (const auto& m :
+                 net::detach_networks(net::read_attachments(dir.path()), id, "", dir.path()))
+                base::log_warning("delete " + id + ": " + m);
+        } catch (const Error& e) {
+            base::log_warning("delete " + id + ": " + e.message());
+        }
         store_.remove(id);
         return;
     }

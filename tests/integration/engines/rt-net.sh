@@ -13,7 +13,9 @@
 #             both plugins (tuning's saved state goes)
 #   failures  an unknown network, a taken address, an out-of-range address, a missing
 #             plugin and a config without its own network namespace each fail create with a
-#             clear message and leave no container, veth, lease or state behind
+#             clear message and leave no container, veth, lease or state behind; a failure
+#             after ADD (a failing hook) DELs; an rt killed after ADD leaves a half-created
+#             container whose `delete --force` DELs its networks
 source "$(dirname "$0")/lib.sh"
 
 setup() {
@@ -243,6 +245,17 @@ EOF
   local h
   h=$(bundle hookfail '.hooks.createRuntime = [{"path": "/bin/false"}]')
   expect_rc 1 "${RT[@]}" run -d --bundle "$h" "${NETOPTS[@]}" --net "$NET" "$ID-f"
+  for i in $(seq 1 100); do [ -z "$(bridge_ports)" ] && break; sleep 0.05; done
+  expect_nothing_left
+
+  say "rt killed after the networks are attached: delete --force DELs them (leases freed)"
+  printf '#!/bin/sh\nkill -9 $PPID\n' >"$WORK/kill-rt.sh"
+  chmod 755 "$WORK/kill-rt.sh"
+  h=$(bundle hookkill ".hooks.createRuntime = [{\"path\": \"$WORK/kill-rt.sh\"}]")
+  expect_rc 137 "${RT[@]}" run -d --bundle "$h" "${NETOPTS[@]}" --net "$NET:ip=10.230.$NET_IDX.70" "$ID-k"
+  [[ "$(reserved_leases)" == *"10.230.$NET_IDX.70"* ]] ||
+    fail "the killed create had not attached (no lease of 10.230.$NET_IDX.70): the case tests nothing"
+  must "${RT[@]}" delete --force "$ID-k"
   for i in $(seq 1 100); do [ -z "$(bridge_ports)" ] && break; sleep 0.05; done
   expect_nothing_left
 
