@@ -219,7 +219,8 @@ case_failures() {
   expect_nothing_left
 
   say "a taken address"
-  must "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET:ip=10.230.$NET_IDX.50" "$ID-t"
+  # (its own bundle: each container needs its own cgroup)
+  must "${RT[@]}" run -d --bundle "$(bundle t)" "${NETOPTS[@]}" --net "$NET:ip=10.230.$NET_IDX.50" "$ID-t"
   expect_rc 1 "${RT[@]}" run -d --bundle "$b" "${NETOPTS[@]}" --net "$NET:ip=10.230.$NET_IDX.50" "$ID-f"
   [[ "$ERR" == *"network $NET"* && "$ERR" == *"10.230.$NET_IDX.50"* ]] || fail "unclear error: $ERR"
   [ "$(wc -w <<<"$(bridge_ports)")" = 1 ] || fail "the failed create left a veth: $(bridge_ports)"
