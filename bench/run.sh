@@ -31,6 +31,7 @@ else
   fi
 fi
 tsv=$outdir/results.tsv
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 args=(--out "$tsv")
 ((smoke)) && args+=(--smoke)
 unshare -m --propagation private sh -c \
@@ -38,6 +39,10 @@ unshare -m --propagation private sh -c \
   sh "$bin" "${args[@]}"
 
 version() { "$@" 2>/dev/null | head -1 || echo unavailable; }
+# The hand-written analysis below the marker line survives a regeneration.
+marker='<!-- analysis: written by hand, kept by bench/run.sh -->'
+analysis=$outdir/analysis.md
+if [ -f "$md" ] && grep -qF "$marker" "$md"; then awk -v m="$marker" '$0 == m { keep = 1 } keep' "$md" >"$analysis"; else : >"$analysis"; fi
 {
   echo "# Performance: rt vs runc vs crun, rt-bridge vs the reference bridge"
   echo
@@ -51,28 +56,33 @@ version() { "$@" 2>/dev/null | head -1 || echo unavailable; }
   echo "the runtime command's, CPU is user+sys of the command and every descendant it waited for"
   echo "(wait4 rusage, so the container's own /bin/true is included), peak RSS is ru_maxrss of"
   echo "that process tree. CNI calls run with a private test netns as the plugin's host, so"
-  echo "nothing touches the machine's network. Ratios are wall-time medians divided by the"
+  echo "nothing touches the machine's network. Ratios are medians (wall, then CPU) divided by the"
   echo "reference's median in the same run (< 1 is faster). A tool marked unavailable is not"
-  echo "built or cannot run containers yet."
+  echo "built or cannot run containers yet. Machine load (1/5/15 min) before the run: $load_before;"
+  echo "after: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| metric | tool | n | wall median ms (min-max) | CPU median ms | peak RSS MiB | x runc | x crun | x ref. bridge |"
+  echo "| metric | tool | n | wall median ms (min-max) | CPU median ms | peak RSS MiB | x runc wall / CPU | x crun wall / CPU | x ref. bridge wall / CPU |"
   echo "|---|---|---|---|---|---|---|---|---|"
-  awk -F'\t' 'NR>1 { key=$1; med[key,$2]=$4; rows[++n]=$0 }
+  # Ratios: "wall / CPU", each the median divided by the reference's median in this run.
+  awk -F'\t' 'NR>1 { key=$1; med[key,$2]=$4; cpu[key,$2]=$7; rows[++n]=$0 }
+    function ratio(m, tool, ref) {
+      if (!((m,ref) in med) || med[m,ref]<=0 || tool==ref) return ""
+      c = (cpu[m,ref]>0) ? sprintf("%.2f", cpu[m,tool]/cpu[m,ref]) : "-"
+      return sprintf("%.2f / %s", med[m,tool]/med[m,ref], c)
+    }
     END {
       for (i=1;i<=n;i++) {
         split(rows[i], f, "\t")
         if (f[3]==0) { printf("| %s | %s | 0 | unavailable: %s | | | | | |\n", f[1], f[2], f[9]); continue }
-        r1=""; r2=""; r3=""
-        if ((f[1],"runc") in med && med[f[1],"runc"]>0 && f[2]!="runc") r1=sprintf("%.2f", f[4]/med[f[1],"runc"])
-        if ((f[1],"crun") in med && med[f[1],"crun"]>0 && f[2]!="crun") r2=sprintf("%.2f", f[4]/med[f[1],"crun"])
-        if ((f[1],"bridge (reference)") in med && med[f[1],"bridge (reference)"]>0 && f[2]!="bridge (reference)") r3=sprintf("%.2f", f[4]/med[f[1],"bridge (reference)"])
-        printf("| %s | %s | %s | %s (%s-%s) | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], r1, r2, r3)
+        printf("| %s | %s | %s | %s (%s-%s) | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8],
+               ratio(f[1], f[2], "runc"), ratio(f[1], f[2], "crun"), ratio(f[1], f[2], "bridge (reference)"))
       }
     }' "$tsv"
   echo
   echo "![runtimes](img/bench-runtimes.png)"
   echo
   echo "![cni](img/bench-cni.png)"
+  if [ -s "$analysis" ]; then echo; cat "$analysis"; fi
 } >"$md"
 
 if command -v gnuplot >/dev/null; then
