@@ -312,6 +312,38 @@ BOOST_AUTO_TEST_CASE(only_stdio_and_preserved_fds_reach_the_process) {
     BOOST_TEST(r.out == "0 1 2 3 4 preserved\n", r.out);
 }
 
+// Without a terminal the container gets rt's stdio itself (engines hand rt pipes), and
+// LISTEN_FDS (socket activation) passes fds 3.. with LISTEN_FDS/LISTEN_PID set, as runc does.
+BOOST_AUTO_TEST_CASE(stdio_passes_through_and_listen_fds) {
+    Env env;
+    std::string path = env.dir() + "/socket-standin";
+    write_file(path, "activated\n");
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    BOOST_REQUIRE(fd >= 0);
+    int fd3 = ::fcntl(fd, F_DUPFD_CLOEXEC, 40);
+    ::close(fd);
+    env.sh(
+        "readlink /proc/self/fd/1; readlink /proc/self/fd/2; echo $LISTEN_FDS $LISTEN_PID; "
+        "cat <&3; ls /proc/self/fd | tr '\\n' ' '");
+    env.write_config();
+    Result r = lt::run(
+        {"/bin/bash", "-c",
+         "readlink /proc/$$/fd/1; readlink /proc/$$/fd/2 >&2; exec 3<&" + std::to_string(fd3) +
+             " " + std::to_string(fd3) + "<&-; LISTEN_FDS=1 exec " RT_BINARY " --root " +
+             env.root() + " run -b " + env.bundle() + " " + unique("listen")},
+        "", {fd3});
+    ::close(fd3);
+    BOOST_TEST(r.code == 0, r.err);
+    auto l = lines(r.out);
+    BOOST_REQUIRE_MESSAGE(l.size() == 6u, r.out);
+    BOOST_TEST(l[0].find("pipe:") == 0u, l[0]);
+    BOOST_TEST(l[1] == l[0]);  // the very pipe rt got, not a copy
+    BOOST_TEST(lines(r.err).at(0) == l[2], r.err);  // stderr too
+    BOOST_TEST(l[3] == "1 1");
+    BOOST_TEST(l[4] == "activated");
+    BOOST_TEST(l[5] == "0 1 2 3 4 ");
+}
+
 BOOST_AUTO_TEST_CASE(symlink_in_rootfs_cannot_redirect_a_mount_to_the_host) {
     // CVE-2021-30465: /evil -> / (absolute) and /up -> ../../.. in the rootfs; mounts on
     // /evil/<host dir>/x and /up/x must land inside the rootfs.
