@@ -16,6 +16,7 @@
 #include "bridge/nftrules.hpp"
 #include "bridge/rollback.hpp"
 #include "bridge/sysctl.hpp"
+#include "bridge/vlans.hpp"
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
 #include "netlink/addr.hpp"
@@ -97,15 +98,9 @@ BridgeLink ensure_bridge(Socket& nl, const NetConf& c) {
 
 // Port VLANs: access port (vlan), trunk (vlanTrunk), or both (native + tagged).
 void configure_port_vlans(Socket& nl, int index, const std::string& name, const NetConf& c) {
-    if (!c.vlan_filtering()) return;
-    if (!c.preserve_default_vlan) netlink::bridge_vlan_del(nl, index, name, {{1, 0}});
-    std::vector<netlink::BridgeVlan> add;
-    if (c.vlan)
-        add.push_back({static_cast<std::uint16_t>(c.vlan),
-                       BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED});
-    for (int v : c.vlan_trunk)
-        if (v != c.vlan) add.push_back({static_cast<std::uint16_t>(v), 0});
-    netlink::bridge_vlan_add(nl, index, name, add);
+    PortVlans p = port_vlans(c);
+    netlink::bridge_vlan_del(nl, index, name, p.del);
+    netlink::bridge_vlan_add(nl, index, name, p.add);
 }
 
 // With isGateway and a VLAN the gateway address lives on "<bridge>.<vlan>", one end of a

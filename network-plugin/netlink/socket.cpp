@@ -139,11 +139,9 @@ std::uint32_t Socket::send_all(std::span<Message> msgs, bool nft) {
         end.g = {AF_UNSPEC, NFNETLINK_V0, htons(NFNL_SUBSYS_NFTABLES)};
         iov.push_back({&end, sizeof end});
     }
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
+    // No destination address: the socket's peer, which is the kernel unless a test connected
+    // the socket to a fake one (as send() in get() and dump()).
     msghdr mh{};
-    mh.msg_name = &kernel;
-    mh.msg_namelen = sizeof kernel;
     mh.msg_iov = iov.data();
     mh.msg_iovlen = iov.size();
     while (sendmsg(fd(), &mh, 0) < 0) {

@@ -3,12 +3,16 @@
 
 #include <linux/if_addr.h>
 #include <net/if.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 
+#include "cni/error.hpp"
 #include "fixture.hpp"
+#include "netlink/netns.hpp"
 
 using namespace cnit;
 
@@ -390,6 +394,62 @@ BOOST_AUTO_TEST_CASE(garbage_collection) {
     BOOST_TEST(!contains(all, stale.ip(4)), all);
     BOOST_TEST(contains(all, keep.ip(4)), all);
     BOOST_TEST(stale.del().status == 0);  // DEL after GC still succeeds
+}
+
+BOOST_AUTO_TEST_CASE(del_without_prev_result_removes_everything) {
+    // A runtime that lost the ADD result (no prevResult) still gets a complete DEL: the
+    // masquerade and spoof-check elements are found by their owner, the addresses by the
+    // IPAM plugin, the veth by its name.
+    TestNet net;
+    Netns a;
+    std::string conf = net.conf("1.1.0", R"(,"isGateway":true,"ipMasq":true,"macspoofchk":true)");
+    Invocation add;
+    add.plugin = rt_bridge();
+    add.command = "ADD";
+    add.container_id = "noprev";
+    add.netns = a.path();
+    add.config = conf;
+    Exec e = run(add);
+    BOOST_REQUIRE_MESSAGE(e.status == 0, e.dump());
+    BOOST_TEST(!net.nft_elements().empty());
+    Invocation del = add;
+    del.command = "DEL";
+    Exec d = run(del);
+    BOOST_TEST(d.status == 0, d.dump());
+    BOOST_TEST(net.nft_elements().empty());
+    BOOST_TEST(net.reservations().empty());
+    BOOST_TEST(net.host_veths().empty());
+    BOOST_TEST(!link_in(a.path(), "eth0"));
+}
+
+BOOST_AUTO_TEST_CASE(container_work_never_moves_the_calling_thread) {
+    // What the plugins do inside CNI_NETNS runs on a short-lived thread that joined it;
+    // the calling thread stays in its namespace, also when the work fails.
+    Netns a;
+    auto ino = [](const std::string& path) {
+        struct stat st {};
+        return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+    };
+    const auto host_ns = ino("/proc/thread-self/ns/net");
+    rt::netlink::NetnsState st{};
+    auto fd = rt::netlink::open_netns(a.path(), st);
+    BOOST_REQUIRE(st == rt::netlink::NetnsState::Ok);
+    ino_t inside = 0;
+    pid_t worker = 0;
+    rt::netlink::run_in_netns(fd.get(), [&] {
+        inside = ino("/proc/thread-self/ns/net");
+        worker = static_cast<pid_t>(syscall(SYS_gettid));
+    });
+    BOOST_TEST(inside == ino(a.path()));
+    BOOST_TEST(inside != host_ns);
+    BOOST_TEST(worker != static_cast<pid_t>(syscall(SYS_gettid)));
+    BOOST_TEST(ino("/proc/thread-self/ns/net") == host_ns);
+    BOOST_CHECK_THROW(rt::netlink::run_in_netns(fd.get(), [] { throw std::runtime_error("x"); }),
+                      std::runtime_error);
+    BOOST_TEST(ino("/proc/thread-self/ns/net") == host_ns);
+    // The plugin refuses to configure its own namespace (an ADD there would hit the host).
+    BOOST_CHECK_THROW(rt::netlink::open_container_netns("/proc/thread-self/ns/net"),
+                      rt::cni::CniError);
 }
 
 BOOST_AUTO_TEST_CASE(prev_result_on_add_is_kept) {

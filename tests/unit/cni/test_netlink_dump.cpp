@@ -7,6 +7,7 @@
 // send/receive code against it.
 #include <boost/test/unit_test.hpp>
 
+#include <linux/if_bridge.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include "cni/error.hpp"
 #include "cni/json.hpp"
 #include "cni/skeleton.hpp"
+#include "netlink/link.hpp"
 #include "netlink/socket.hpp"
 
 namespace {
@@ -173,6 +175,115 @@ BOOST_AUTO_TEST_CASE(code_11_reaches_the_plugin_output) {
     BOOST_REQUIRE(d.IsObject());
     BOOST_TEST(d["code"].GetInt() == 11, out);
     BOOST_TEST(std::string(d["msg"].GetString()).find("kept changing") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// A fake kernel that ACKs one request and keeps a copy of it.
+class CapturingKernel {
+  public:
+    explicit CapturingKernel(rt::netlink::Socket& client)
+        : fd_(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_USERSOCK)) {
+        BOOST_REQUIRE(fd_);
+        sockaddr_nl self{};
+        self.nl_family = AF_NETLINK;
+        BOOST_REQUIRE(bind(fd_.get(), reinterpret_cast<sockaddr*>(&self), sizeof self) == 0);
+        timeval tv{10, 0};
+        setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        sockaddr_nl me{};
+        me.nl_family = AF_NETLINK;
+        me.nl_pid = port_of(fd_.get());
+        BOOST_REQUIRE(connect(client.fd(), reinterpret_cast<sockaddr*>(&me), sizeof me) == 0);
+        std::uint32_t client_port = port_of(client.fd());
+        thread_ = std::thread([this, client_port] {
+            ssize_t got = recv(fd_.get(), buf_, sizeof buf_, 0);
+            if (got < static_cast<ssize_t>(sizeof(nlmsghdr))) return;
+            len_ = static_cast<std::size_t>(got);
+            const auto* req = reinterpret_cast<const nlmsghdr*>(buf_);
+            alignas(nlmsghdr) char out[NLMSG_SPACE(sizeof(nlmsgerr))]{};
+            auto* h = reinterpret_cast<nlmsghdr*>(out);
+            h->nlmsg_len = NLMSG_LENGTH(sizeof(nlmsgerr));
+            h->nlmsg_type = NLMSG_ERROR;
+            h->nlmsg_flags = NLM_F_CAPPED;
+            h->nlmsg_seq = req->nlmsg_seq;
+            auto* e = static_cast<nlmsgerr*>(NLMSG_DATA(h));
+            e->error = 0;
+            e->msg = *req;
+            sockaddr_nl to{};
+            to.nl_family = AF_NETLINK;
+            to.nl_pid = client_port;
+            sendto(fd_.get(), out, h->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        });
+    }
+    ~CapturingKernel() {
+        if (thread_.joinable()) thread_.join();
+    }
+    // The request, once the client has its ACK.
+    const nlmsghdr* request() {
+        thread_.join();
+        return len_ ? reinterpret_cast<const nlmsghdr*>(buf_) : nullptr;
+    }
+
+  private:
+    rt::base::UniqueFd fd_;
+    alignas(nlmsghdr) char buf_[65536];
+    std::size_t len_ = 0;
+    std::thread thread_;
+};
+
+// "vid:flags" of every IFLA_BRIDGE_VLAN_INFO in an AF_BRIDGE link request's IFLA_AF_SPEC.
+std::string vlan_infos(const nlmsghdr* h) {
+    const auto* ifi = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
+    std::string out = "family " + std::to_string(ifi->ifi_family) + " index " +
+                      std::to_string(ifi->ifi_index) + ":";
+    int len = static_cast<int>(h->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof(ifinfomsg)));
+    for (auto* a = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(ifi) +
+                                                   NLMSG_ALIGN(sizeof(ifinfomsg)));
+         RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+        if ((a->rta_type & NLA_TYPE_MASK) != IFLA_AF_SPEC) continue;
+        int inner = static_cast<int>(RTA_PAYLOAD(a));
+        for (auto* v = static_cast<const rtattr*>(RTA_DATA(a)); RTA_OK(v, inner);
+             v = RTA_NEXT(v, inner)) {
+            if (v->rta_type != IFLA_BRIDGE_VLAN_INFO) continue;
+            const auto* info = static_cast<const bridge_vlan_info*>(RTA_DATA(v));
+            out += " " + std::to_string(info->vid) + ":" + std::to_string(info->flags);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(netlink_fake)
+
+BOOST_AUTO_TEST_CASE(bridge_vlan_messages) {
+    // What rt-bridge asks the kernel for a port's VLANs (the kernel of this project's VM
+    // cannot do VLAN filtering, so the request itself is checked): RTM_SETLINK / RTM_DELLINK,
+    // AF_BRIDGE, the port's index, one IFLA_BRIDGE_VLAN_INFO per VLAN in IFLA_AF_SPEC.
+    {
+        rt::netlink::Socket s(NETLINK_USERSOCK);
+        CapturingKernel k(s);
+        rt::netlink::bridge_vlan_add(
+            s, 42, "veth0",
+            {{100, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED}, {11, 0}, {12, 0}});
+        const nlmsghdr* h = k.request();
+        BOOST_REQUIRE(h);
+        BOOST_TEST(h->nlmsg_type == RTM_SETLINK);
+        BOOST_TEST((h->nlmsg_flags & NLM_F_ACK) != 0);
+        BOOST_TEST(vlan_infos(h) ==
+                   "family " + std::to_string(AF_BRIDGE) + " index 42: 100:6 11:0 12:0");
+    }
+    {
+        rt::netlink::Socket s(NETLINK_USERSOCK);
+        CapturingKernel k(s);
+        rt::netlink::bridge_vlan_del(s, 7, "veth1", {{1, 0}});
+        const nlmsghdr* h = k.request();
+        BOOST_REQUIRE(h);
+        BOOST_TEST(h->nlmsg_type == RTM_DELLINK);
+        BOOST_TEST(vlan_infos(h) == "family " + std::to_string(AF_BRIDGE) + " index 7: 1:0");
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
