@@ -171,46 +171,60 @@ DeviceState DeviceState::from_v1_list(std::string_view text, bool* exact) {
     return s;
 }
 
-std::vector<oci::DeviceCgroupRule> default_allowed_devices() {
-    auto rule = [](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                   const char* access) {
-        oci::DeviceCgroupRule r;
-        r.allow = true;
-        r.type = type;
-        r.major = major;
-        r.minor = minor;
-        r.access = access;
-        return r;
-    };
-    return {
-        rule("c", std::nullopt, std::nullopt, "m"),  // mknod of any char device
-        rule("b", std::nullopt, std::nullopt, "m"),  // mknod of any block device
-        rule("c", 1, 3, "rwm"),                      // /dev/null
-        rule("c", 1, 8, "rwm"),                      // /dev/random
-        rule("c", 1, 7, "rwm"),                      // /dev/full
-        rule("c", 5, 0, "rwm"),                      // /dev/tty
-        rule("c", 1, 5, "rwm"),                      // /dev/zero
-        rule("c", 1, 9, "rwm"),                      // /dev/urandom
-        rule("c", 136, std::nullopt, "rwm"),         // /dev/pts/*
-        rule("c", 5, 2, "rwm"),                      // /dev/ptmx
-        rule("c", 10, 200, "rwm"),                   // /dev/net/tun
-    };
+namespace {
+
+// runc 1.1's AllowedDevices; `path` is set for the entries a linux.devices entry of the same
+// path replaces.
+struct DefaultDevice {
+    const char* path;
+    const char* type;
+    std::optional<int64_t> major, minor;
+    const char* access;
+};
+
+const DefaultDevice kDefaultDevices[] = {
+    {nullptr, "c", std::nullopt, std::nullopt, "m"},  // mknod of any char device
+    {nullptr, "b", std::nullopt, std::nullopt, "m"},  // mknod of any block device
+    {"/dev/null", "c", 1, 3, "rwm"},
+    {"/dev/random", "c", 1, 8, "rwm"},
+    {"/dev/full", "c", 1, 7, "rwm"},
+    {"/dev/tty", "c", 5, 0, "rwm"},
+    {"/dev/zero", "c", 1, 5, "rwm"},
+    {"/dev/urandom", "c", 1, 9, "rwm"},
+    {nullptr, "c", 136, std::nullopt, "rwm"},  // /dev/pts/*
+    {nullptr, "c", 5, 2, "rwm"},               // /dev/ptmx
+    {nullptr, "c", 10, 200, "rwm"},            // /dev/net/tun
+};
+
+oci::DeviceCgroupRule to_rule(const DefaultDevice& d) {
+    oci::DeviceCgroupRule r;
+    r.allow = true;
+    r.type = d.type;
+    r.major = d.major;
+    r.minor = d.minor;
+    r.access = d.access;
+    return r;
 }
 
+}  // namespace
+
+std::vector<oci::DeviceCgroupRule> default_allowed_devices() {
+    std::vector<oci::DeviceCgroupRule> out;
+    for (const auto& d : kDefaultDevices) out.push_back(to_rule(d));
+    return out;
+}
+
+// As runc 1.1 (specconv): linux.devices entries get no rule of their own (engines add
+// resources.devices rules for the devices they pass); an entry only drops the default rule
+// of the same path, so a /dev/null with other numbers is not allowed by accident.
 std::vector<oci::DeviceCgroupRule> container_device_rules(const oci::Linux& linux) {
     std::vector<oci::DeviceCgroupRule> out;
     if (linux.resources) out = linux.resources->devices;
-    auto defaults = default_allowed_devices();
-    out.insert(out.end(), defaults.begin(), defaults.end());
-    for (const auto& d : linux.devices) {
-        if (d.type == "p" || !d.major || !d.minor) continue;  // fifos need no device rule
-        oci::DeviceCgroupRule r;
-        r.allow = true;
-        r.type = d.type == "u" ? "c" : d.type;
-        r.major = d.major;
-        r.minor = d.minor;
-        r.access = "rwm";
-        out.push_back(r);
+    for (const auto& d : kDefaultDevices) {
+        bool replaced =
+            d.path && std::any_of(linux.devices.begin(), linux.devices.end(),
+                                  [&](const oci::Device& x) { return x.path == d.path; });
+        if (!replaced) out.push_back(to_rule(d));
     }
     return out;
 }

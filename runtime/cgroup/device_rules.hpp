@@ -62,8 +62,9 @@ class DeviceState {
 // /dev/pts/*, and /dev/net/tun (runc 1.1).
 std::vector<oci::DeviceCgroupRule> default_allowed_devices();
 
-// The full rule list for a container, in runc's order: linux.resources.devices, the default
-// allowed devices, then an allow "rwm" rule for every linux.devices entry.
+// The full rule list for a container, in runc's order: linux.resources.devices, then the
+// default allowed devices but those whose path a linux.devices entry takes (runc 1.1 gives
+// linux.devices entries no rule of their own).
 std::vector<oci::DeviceCgroupRule> container_device_rules(const oci::Linux& linux);
 
 }  // namespace rt::cgroup

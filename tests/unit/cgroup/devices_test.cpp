@@ -197,16 +197,38 @@ BOOST_AUTO_TEST_CASE(container_rules_in_runc_order) {
     fifo.path = "/dev/p";
     linux.devices = {fuse, fifo};
     auto rules = container_device_rules(linux);
-    BOOST_REQUIRE_EQUAL(rules.size(), 1 + default_allowed_devices().size() + 1);
+    // The config's rules, then runc's defaults; linux.devices entries add no rule (runc 1.1).
+    BOOST_REQUIRE_EQUAL(rules.size(), 1 + default_allowed_devices().size());
     BOOST_TEST(!rules.front().allow);
     BOOST_TEST(rules.back().major.value() == 10);
-    BOOST_TEST(rules.back().access.value() == "rwm");
+    BOOST_TEST(rules.back().minor.value() == 200);  // /dev/net/tun, the last default
     auto state = DeviceState::from_rules(convert_device_rules(rules, "d"));
     BOOST_TEST(state.permits('c', 1, 3, kAccRead | kAccWrite));  // /dev/null
     BOOST_TEST(state.permits('c', 136, 7, kAccRead));            // /dev/pts/7
-    BOOST_TEST(state.permits('c', 10, 229, kAccRead));           // linux.devices entry
+    BOOST_TEST(!state.permits('c', 10, 229, kAccRead));          // linux.devices entry alone
     BOOST_TEST(state.permits('b', 8, 0, kAccMknod));             // mknod anything
     BOOST_TEST(!state.permits('b', 8, 0, kAccRead));
+}
+
+// A linux.devices entry with a default device's path replaces that default's rule: a
+// "/dev/null" with other numbers does not keep 1:3 open.
+BOOST_AUTO_TEST_CASE(container_rules_drop_the_default_a_device_replaces) {
+    oci::Linux linux;
+    linux.resources = oci::Resources{};
+    oci::DeviceCgroupRule deny;
+    deny.access = "rwm";
+    linux.resources->devices.push_back(deny);
+    oci::Device null;
+    null.type = "c";
+    null.path = "/dev/null";
+    null.major = 1;
+    null.minor = 7;
+    linux.devices = {null};
+    auto rules = container_device_rules(linux);
+    BOOST_TEST(rules.size() == default_allowed_devices().size());  // deny + defaults - null
+    auto state = DeviceState::from_rules(convert_device_rules(rules, "d"));
+    BOOST_TEST(!state.permits('c', 1, 3, kAccRead));
+    BOOST_TEST(state.permits('c', 1, 7, kAccRead));  // /dev/full's own default
 }
 
 BOOST_AUTO_TEST_CASE(v1_list_parsing) {
