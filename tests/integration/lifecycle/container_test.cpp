@@ -337,7 +337,7 @@ BOOST_AUTO_TEST_CASE(stdio_passes_through_and_listen_fds) {
     auto l = lines(r.out);
     BOOST_REQUIRE_MESSAGE(l.size() == 6u, r.out);
     BOOST_TEST(l[0].find("pipe:") == 0u, l[0]);
-    BOOST_TEST(l[1] == l[0]);  // the very pipe rt got, not a copy
+    BOOST_TEST(l[1] == l[0]);                       // the very pipe rt got, not a copy
     BOOST_TEST(lines(r.err).at(0) == l[2], r.err);  // stderr too
     BOOST_TEST(l[3] == "1 1");
     BOOST_TEST(l[4] == "activated");
@@ -520,4 +520,20 @@ BOOST_AUTO_TEST_CASE(devices_in_a_user_namespace_are_bound_from_the_host) {
         r.err.find("device /dev/kmsg: in a user namespace devices are bind-mounted from "
                    "the host, which has no character device 1:3 at /dev/kmsg") != std::string::npos,
         r.err);
+}
+
+// A new session keyring named after the container, unless --no-new-keyring (as runc).
+BOOST_AUTO_TEST_CASE(session_keyring_and_no_new_keyring) {
+    Env env;
+    env.set("/linux/maskedPaths", "[]");  // /proc/keys readable
+    for (bool keep_callers : {false, true}) {
+        std::string id = env.id("keyring");
+        env.sh("grep -c ' _ses." + id + ": ' /proc/keys || true");
+        std::vector<std::string> args = {"run"};
+        if (keep_callers) args.push_back("--no-new-keyring");
+        args.insert(args.end(), {"-b", env.bundle(), id});
+        Result r = env.rt(args);
+        BOOST_TEST(r.code == 0, r.err);
+        BOOST_TEST(r.out == (keep_callers ? "0\n" : "1\n"), "--no-new-keyring " << keep_callers);
+    }
 }
