@@ -1,0 +1,440 @@
+// Known runtime attacks, kept as regression tests against the real `rt` binary.
+//   CVE-2019-5736: a container process opens rt's binary through /proc/<pid>/exe while rt
+//     runs in the container (the init waiting for `rt start`, an `rt exec` process during its
+//     setup), keeps the handle and reopens it for writing once rt is gone.
+//   CVE-2024-21626: cwd "/proc/self/fd/N" must not reach a host directory through a leaked fd.
+// (Symlinked mount destinations, CVE-2021-30465, and the fd listing are in
+// tests/integration/lifecycle/container_test.cpp; masked/readonly paths too.)
+#define BOOST_TEST_MODULE security integration : known attacks
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "harness.hpp"
+
+using namespace lt;
+
+namespace {
+
+// A copy of rt of the test's own: if the defence failed, this copy (not the build's binary)
+// would be written.
+std::string copy_rt(const Env& env) {
+    std::string path = env.dir() + "/rt-copy";
+    Result r = run({"cp", RT_BINARY, path});
+    if (r.code != 0) throw std::runtime_error("cp rt: " + r.err);
+    return path;
+}
+
+Result rt_with(const Env& env, const std::string& binary, std::vector<std::string> args) {
+    env.write_config();
+    args.insert(args.begin(), {binary, "--root", env.root()});
+    return run(args);
+}
+
+// Opens the FIFO for writing once the container side reads it (up to 30 s).
+bool fifo_write(const std::string& path, const std::string& text) {
+    for (int i = 0; i < 3000; ++i) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+            bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+            ::close(fd);
+            return ok;
+        }
+        if (errno != ENXIO) return false;
+        ::usleep(10000);
+    }
+    return false;
+}
+
+// What one writer writes into the FIFO (up to 30 s).
+std::string fifo_read(const std::string& path) {
+    rt::base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    std::string out;
+    if (!fd) return "open " + path + ": " + std::strerror(errno);
+    for (;;) {
+        pollfd p{fd.get(), POLLIN, 0};
+        if (::poll(&p, 1, 30000) <= 0) return out + "(timeout)";
+        char buf[256];
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, static_cast<size_t>(n));
+        } else if (n == 0 || errno != EAGAIN) {
+            return out;
+        }
+    }
+}
+
+// Every capability the test itself holds (root here lacks CAP_SYS_RESOURCE, and capset cannot
+// grant what the caller does not have), as all five sets but ambient: a "privileged" container.
+std::string all_capabilities() {
+    const char* names[] = {"CAP_CHOWN",
+                           "CAP_DAC_OVERRIDE",
+                           "CAP_DAC_READ_SEARCH",
+                           "CAP_FOWNER",
+                           "CAP_FSETID",
+                           "CAP_KILL",
+                           "CAP_SETGID",
+                           "CAP_SETUID",
+                           "CAP_SETPCAP",
+                           "CAP_LINUX_IMMUTABLE",
+                           "CAP_NET_BIND_SERVICE",
+                           "CAP_NET_BROADCAST",
+                           "CAP_NET_ADMIN",
+                           "CAP_NET_RAW",
+                           "CAP_IPC_LOCK",
+                           "CAP_IPC_OWNER",
+                           "CAP_SYS_MODULE",
+                           "CAP_SYS_RAWIO",
+                           "CAP_SYS_CHROOT",
+                           "CAP_SYS_PTRACE",
+                           "CAP_SYS_PACCT",
+                           "CAP_SYS_ADMIN",
+                           "CAP_SYS_BOOT",
+                           "CAP_SYS_NICE",
+                           "CAP_SYS_RESOURCE",
+                           "CAP_SYS_TIME",
+                           "CAP_SYS_TTY_CONFIG",
+                           "CAP_MKNOD",
+                           "CAP_LEASE",
+                           "CAP_AUDIT_WRITE",
+                           "CAP_AUDIT_CONTROL",
+                           "CAP_SETFCAP",
+                           "CAP_MAC_OVERRIDE",
+                           "CAP_MAC_ADMIN",
+                           "CAP_SYSLOG",
+                           "CAP_WAKE_ALARM",
+                           "CAP_BLOCK_SUSPEND",
+                           "CAP_AUDIT_READ",
+                           "CAP_PERFMON",
+                           "CAP_BPF",
+                           "CAP_CHECKPOINT_RESTORE"};
+    uint64_t held = 0;
+    for (const auto& line : lines(read_file("/proc/self/status")))
+        if (line.rfind("CapPrm:", 0) == 0) held = std::stoull(line.substr(7), nullptr, 16);
+    std::string list = "[";
+    for (size_t cap = 0; cap < std::size(names); ++cap) {
+        if (!(held & (uint64_t{1} << cap))) continue;
+        list += std::string(list.size() > 1 ? "," : "") + "\"" + names[cap] + "\"";
+    }
+    list += "]";
+    return R"({"bounding":)" + list + R"(,"effective":)" + list + R"(,"permitted":)" + list +
+           R"(,"inheritable":)" + list + "}";
+}
+
+// The attacker's side (busybox sh): opens /proc/<target>/exe read-only (kept as fd 3),
+// reports, waits, then reopens it for writing through /proc/self/fd/3 (rt is gone by then,
+// so the binary is no longer busy). Results go to /result.txt; /held and /go are FIFOs.
+// `target` is a pid, or "$t" read from /go first.
+std::string attacker_script(const std::string& target, bool read_target) {
+    std::string s = "exec </dev/null >/dev/null 2>/dev/null; r=/result.txt; ";
+    if (read_target) s += "read t < /go; ";
+    s += "if (: < /proc/" + target + "/exe) 2>/tmp/err; then exec 3< /proc/" + target +
+         "/exe; echo open=ok >> $r; else echo \"open=failed $(cat /tmp/err)\" >> $r; fi; "
+         "echo held > /held; read x < /go; "
+         "{ echo -n pwned >> /proc/self/fd/3; } 2>> $r; echo rc=$? >> $r; echo done > /held; ";
+    return s;
+}
+
+// A seccomp agent that lets every notified syscall continue, except the first one of its
+// `hold_connection`-th connection, which it keeps until release(): the process that made it
+// stays blocked in rt's setup code, in the container, for as long as the test wants.
+class HoldingAgent {
+  public:
+    HoldingAgent(std::string path, int hold_connection)
+        : path_(std::move(path)), hold_connection_(hold_connection) {
+        listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
+        if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+            ::listen(listener_.get(), 4) != 0)
+            throw std::runtime_error("agent socket: " + std::string(std::strerror(errno)));
+        wake_.reset(::eventfd(0, EFD_CLOEXEC));
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~HoldingAgent() {
+        {
+            std::lock_guard lock(m_);
+            stop_ = true;
+        }
+        poke();
+        thread_.join();
+        ::unlink(path_.c_str());
+    }
+    // Host pid of the held process, or -1 after 30 s.
+    int wait_held() {
+        std::unique_lock lock(m_);
+        cv_.wait_for(lock, std::chrono::seconds(30), [this] { return held_pid_ > 0; });
+        return held_pid_ > 0 ? held_pid_ : -1;
+    }
+    void release() {
+        {
+            std::lock_guard lock(m_);
+            release_ = true;
+        }
+        poke();
+    }
+
+  private:
+    void poke() {
+        uint64_t one = 1;
+        (void)!::write(wake_.get(), &one, sizeof one);
+    }
+    static void answer(int fd, uint64_t id) {
+        seccomp_notif_resp resp{};
+        resp.id = id;
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        (void)::ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+    void take_connection() {
+        rt::base::UniqueFd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!conn) return;
+        ++connections_;
+        char buf[8192];
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+        for (;;) {
+            iovec iov{buf, sizeof buf};
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            if (::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) <= 0) break;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+                if (c->cmsg_type != SCM_RIGHTS) continue;
+                int fd;
+                std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+                fds_.emplace_back(fd);
+                connection_of_.push_back(connections_);
+            }
+        }
+    }
+    void serve() {
+        seccomp_notif req{};
+        for (;;) {
+            std::vector<pollfd> p = {{listener_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+            for (auto& fd : fds_) p.push_back({fd.get(), POLLIN, 0});
+            if (::poll(p.data(), p.size(), 60000) <= 0) return;
+            if (p[0].revents & POLLIN) take_connection();
+            if (p[1].revents & POLLIN) {
+                uint64_t v;
+                (void)!::read(wake_.get(), &v, sizeof v);
+                std::lock_guard lock(m_);
+                if (release_ && held_fd_ >= 0) {
+                    answer(held_fd_, held_id_);
+                    held_fd_ = -1;
+                }
+                if (stop_) return;
+            }
+            for (size_t i = 2; i < p.size(); ++i) {
+                auto& fd = fds_[i - 2];
+                if (p[i].revents & POLLHUP) {
+                    fd.reset();  // every process under that filter is gone
+                    continue;
+                }
+                if (!(p[i].revents & POLLIN)) continue;
+                std::memset(&req, 0, sizeof req);
+                if (::ioctl(fd.get(), SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
+                std::lock_guard lock(m_);
+                if (connection_of_[i - 2] == hold_connection_ && held_pid_ == 0) {
+                    held_pid_ = static_cast<int>(req.pid);
+                    held_fd_ = fd.get();
+                    held_id_ = req.id;
+                    cv_.notify_all();
+                } else {
+                    answer(fd.get(), req.id);
+                }
+            }
+            // Drop closed notify fds (keep the index of connections in step).
+            for (size_t i = fds_.size(); i-- > 0;) {
+                if (fds_[i]) continue;
+                fds_.erase(fds_.begin() + static_cast<long>(i));
+                connection_of_.erase(connection_of_.begin() + static_cast<long>(i));
+            }
+        }
+    }
+
+    std::string path_;
+    int hold_connection_;
+    rt::base::UniqueFd listener_, wake_;
+    std::vector<rt::base::UniqueFd> fds_;
+    std::vector<int> connection_of_;
+    int connections_ = 0;
+    std::mutex m_;
+    std::condition_variable cv_;
+    int held_pid_ = 0, held_fd_ = -1;
+    uint64_t held_id_ = 0;
+    bool release_ = false, stop_ = false;
+    std::thread thread_;
+};
+
+// A bundle with its own writable rootfs holding the /held and /go FIFOs.
+void prepare(Env& env, bool privileged) {
+    env.own_rootfs();
+    env.set("/root/readonly", "false");
+    if (privileged) env.set("/process/capabilities", all_capabilities());
+    BOOST_REQUIRE(::mkfifo((env.rootfs() + "/held").c_str(), 0600) == 0);
+    BOOST_REQUIRE(::mkfifo((env.rootfs() + "/go").c_str(), 0600) == 0);
+}
+
+// The outcome once the attacker is done: the attack must have failed, the binary unchanged.
+void check_attack_failed(const Env& env, const std::string& copy, bool privileged) {
+    const std::string result = read_file(env.rootfs() + "/result.txt");
+    BOOST_TEST_MESSAGE("attacker: " << result);
+    BOOST_TEST(result.find("rc=0") == std::string::npos, result);
+    BOOST_TEST(result.find("rc=") != std::string::npos, result);  // the attacker got there
+    if (privileged) {
+        // With every capability the attacker does get a handle on rt's binary (the kernel's
+        // ptrace checks pass); what stops the write is the read-only sealed copy.
+        BOOST_TEST(result.find("open=ok") != std::string::npos, result);
+        BOOST_TEST(result.find("Read-only file system") != std::string::npos, result);
+    }
+    BOOST_TEST(read_file(copy) == read_file(RT_BINARY), "rt's binary was modified");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cve_2019_5736)
+
+BOOST_AUTO_TEST_CASE(the_init_waiting_for_start_cannot_have_its_binary_written) {
+    for (bool privileged : {false, true}) {
+        BOOST_TEST_CONTEXT("privileged " << privileged) {
+            Env env;
+            prepare(env, privileged);
+            const std::string copy = copy_rt(env);
+            env.set("/process/args", R"(["sleep","1000"])");
+            std::string id = env.id("cve5736c");
+            Result c = rt_with(env, copy, {"create", "-b", env.bundle(), id});
+            BOOST_REQUIRE_MESSAGE(c.code == 0, c.err);
+            // The attacker: a process exec'd into the created container, aiming at pid 1 (rt's
+            // init, in rt's image until `rt start`).
+            Result e =
+                rt_with(env, copy, {"exec", "-d", id, "sh", "-c", attacker_script("1", false)});
+            BOOST_REQUIRE_MESSAGE(e.code == 0, e.err);
+            BOOST_REQUIRE_EQUAL(fifo_read(env.rootfs() + "/held"), "held\n");
+            // The init now execs `sleep`: no process runs rt's binary any more.
+            Result s = rt_with(env, copy, {"start", id});
+            BOOST_REQUIRE_MESSAGE(s.code == 0, s.err);
+            BOOST_REQUIRE(fifo_write(env.rootfs() + "/go", "go\n"));
+            BOOST_REQUIRE_EQUAL(fifo_read(env.rootfs() + "/held"), "done\n");
+            check_attack_failed(env, copy, privileged);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_exec_process_during_its_setup_cannot_have_its_binary_written) {
+    for (bool privileged : {false, true}) {
+        BOOST_TEST_CONTEXT("privileged " << privileged) {
+            Env env;
+            prepare(env, privileged);
+            const std::string copy = copy_rt(env);
+            // The container's filter sends close_range to the agent: rt's exec process calls it
+            // in its setup (closing stray fds), after joining the container, before execve.
+            // The agent holds that call: the process sits in rt's image inside the container.
+            const std::string socket_path = "/tmp/" + unique("rt-cve-agent") + ".sock";
+            HoldingAgent agent(socket_path, 2);  // 1: the init at create, 2: the exec
+            env.set("/linux/seccomp",
+                    R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":")" + socket_path +
+                        R"(","syscalls":[{"names":["close_range"],"action":"SCMP_ACT_NOTIFY"}]})");
+            // The attacker is the container's init; it learns the target's pid from /go.
+            env.sh(attacker_script("$t", true) + "exec sleep 1000");
+            std::string id = env.id("cve5736e");
+            Result c = rt_with(env, copy, {"run", "-d", "-b", env.bundle(), id});
+            BOOST_REQUIRE_MESSAGE(c.code == 0, c.err);
+
+            Result e;
+            std::thread exec_thread([&] { e = rt_with(env, copy, {"exec", "-d", id, "true"}); });
+            struct Join {
+                std::thread& t;
+                HoldingAgent& a;
+                ~Join() {
+                    a.release();
+                    t.join();
+                }
+            } join{exec_thread, agent};
+
+            int host_pid = agent.wait_held();
+            BOOST_REQUIRE(host_pid > 0);
+            // Its pid in the container: the last NSpid field.
+            std::string inner;
+            for (const auto& line :
+                 lines(read_file("/proc/" + std::to_string(host_pid) + "/status")))
+                if (line.rfind("NSpid:", 0) == 0) inner = line.substr(line.find_last_of(" \t") + 1);
+            BOOST_REQUIRE(!inner.empty());
+            BOOST_REQUIRE(fifo_write(env.rootfs() + "/go", inner + "\n"));
+            BOOST_REQUIRE_EQUAL(fifo_read(env.rootfs() + "/held"), "held\n");
+            // Let the exec finish: its process execs `true`, rt exec -d exits.
+            agent.release();
+            exec_thread.join();
+            exec_thread = std::thread([] {});
+            BOOST_REQUIRE_MESSAGE(e.code == 0, e.err);
+            BOOST_REQUIRE(fifo_write(env.rootfs() + "/go", "go\n"));
+            BOOST_REQUIRE_EQUAL(fifo_read(env.rootfs() + "/held"), "done\n");
+            check_attack_failed(env, copy, privileged);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cve_2024_21626)
+
+BOOST_AUTO_TEST_CASE(cwd_through_a_leaked_fd_never_reaches_the_host) {
+    // A marker next to the state dir and the bundle: a cwd on a host directory would see it
+    // somewhere up the tree.
+    Env env;
+    const std::string marker = unique("rt-host-marker");
+    write_file(env.dir() + "/" + marker, "host");
+    const std::string probe = "ls -a; ls -a .. ../.. ../../..; pwd";
+    for (int n = 3; n <= 12; ++n) {
+        const std::string cwd = "/proc/self/fd/" + std::to_string(n);
+        BOOST_TEST_CONTEXT("cwd " << cwd) {
+            env.set("/process/cwd", "\"" + cwd + "\"");
+            env.sh(probe);
+            Result r = env.run_container("cwdfd");
+            // rt refuses the cwd (naming it), or the process runs inside the container.
+            BOOST_TEST_MESSAGE(cwd << ": exit " << r.code << " " << r.err);
+            if (r.code != 0) BOOST_TEST(r.err.find(cwd) != std::string::npos, r.err);
+            BOOST_TEST(r.out.find(marker) == std::string::npos, r.out);
+            BOOST_TEST(r.out.find("config.json") == std::string::npos, r.out);
+            BOOST_TEST(r.out.find("state.json") == std::string::npos, r.out);
+        }
+    }
+    // The same through rt exec --cwd.
+    env.set("/process/cwd", "\"/\"");
+    env.set("/process/args", R"(["sleep","1000"])");
+    std::string id = env.id("cwdexec");
+    Result started = env.rt({"run", "-d", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(started.code == 0, started.err);
+    for (int n = 3; n <= 12; ++n) {
+        const std::string cwd = "/proc/self/fd/" + std::to_string(n);
+        BOOST_TEST_CONTEXT("exec --cwd " << cwd) {
+            Result r = env.rt({"exec", "--cwd", cwd, id, "sh", "-c", probe});
+            BOOST_TEST_MESSAGE("exec " << cwd << ": exit " << r.code << " " << r.err);
+            if (r.code != 0) BOOST_TEST(r.err.find(cwd) != std::string::npos, r.err);
+            BOOST_TEST(r.out.find(marker) == std::string::npos, r.out);
+            BOOST_TEST(r.out.find("config.json") == std::string::npos, r.out);
+            BOOST_TEST(r.out.find("state.json") == std::string::npos, r.out);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
