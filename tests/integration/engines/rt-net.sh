@@ -124,6 +124,12 @@ case_attach() {
     [[ "$text" == *"$want"* ]] || fail "info text lacks '$want': $OUT"
   done
 
+  say "the CNI result is kept in the state dir (networks.json: the config and result ADD used)"
+  local rec=$RUNTIME_ROOT/$ID-a/networks.json
+  [ -f "$rec" ] || fail "no $rec"
+  jq -e --arg n "$NET" --arg a "10.230.$NET_IDX.30/24" '.networks[0].config.name == $n and
+    (.networks[0].result.ips | any(.address == $a))' "$rec" >/dev/null || fail "$rec: $(cat "$rec")"
+
   say "inside: eth0 has the addresses and MAC; a pings b across the bridge"
   must "${RT[@]}" exec "$ID-a" ip -o addr show dev eth0
   expect_out_has "10.230.$NET_IDX.30/24"
