@@ -440,6 +440,25 @@ BOOST_AUTO_TEST_CASE(exec_joins_the_container_cgroup) {
     if (host().unified) BOOST_TEST(cgit::proc_cgroup(pid, "") == c.path);
 }
 
+// Without a pid namespace, processes outlive the init: delete of the stopped container kills
+// them through the cgroup and removes it (runc does the same).
+BOOST_AUTO_TEST_CASE(delete_kills_processes_that_outlive_the_init) {
+    lt::Env env;
+    env.set("/linux/namespaces", R"([{"type": "mount"}, {"type": "ipc"}, {"type": "uts"}])");
+    std::string id = unique_name();
+    std::string dir = dir_of("pids", "/" + id);
+    env.sh("sleep 1000 & exit 0");
+    auto r = env.rt({"run", "-d", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    BOOST_REQUIRE(eventually([&] { return env.status(id) == "stopped"; }));
+    auto left = procs_of(dir);
+    BOOST_REQUIRE_EQUAL(left.size(), 1u);  // the sleep, still in the cgroup
+    r = env.rt({"delete", id});
+    BOOST_TEST(r.code == 0, r.err);
+    for (const auto& d : all_dirs("/" + id)) BOOST_TEST(!fsys::exists(d), d);
+    BOOST_TEST(eventually([&] { return !fsys::exists("/proc/" + std::to_string(left[0])); }));
+}
+
 BOOST_AUTO_TEST_CASE(delete_force_of_a_paused_container) {
     lt::Env env;
     std::vector<std::string> dirs;
