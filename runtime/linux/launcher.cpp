@@ -163,6 +163,7 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
     pid_t pid = clone_process(static_cast<uint64_t>(flags), out.pidfd, options.cgroup_fd);
     if (pid == 0) container_init(plan);  // never returns
     out.pid = pid;
+    for (auto& m : plan.mounts) m.idmap_tree.reset();  // the init has its own copies
     if (plan.fork_into_pid_ns) adopt_forked_init(out);
     return out;
 }
