@@ -146,10 +146,12 @@ linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
             } else if (ns.new_flags & CLONE_NEWUSER) {
                 mp.idmap_uids = &spec.linux->uidMappings;
                 mp.idmap_gids = &spec.linux->gidMappings;
+            } else if (ns.joins_flag(CLONE_NEWUSER)) {
+                mp.idmap_userns = ns.join_fd(CLONE_NEWUSER);  // the joined one's mappings
             } else {
                 throw Error(where +
-                                "/options: idmap needs uidMappings and gidMappings, or a new "
-                                "user namespace",
+                                "/options: idmap needs uidMappings and gidMappings, or a user "
+                                "namespace",
                             ErrorKind::InvalidArgument);
             }
         }

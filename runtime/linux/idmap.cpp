@@ -64,8 +64,13 @@ void prepare_idmapped_mounts(InitPlan& plan) {
     };
     std::vector<Userns> made;
     for (auto& m : plan.mounts) {
-        if (!m.idmap_uids) continue;
+        if (!m.idmap_uids && m.idmap_userns < 0) continue;
         try {
+            if (m.idmap_userns >= 0) {
+                m.idmap_tree = idmapped_tree(m.source, m.options.recursive_bind,
+                                             m.options.recursive_idmap, m.idmap_userns);
+                continue;
+            }
             std::string key = format_id_map(*m.idmap_uids) + "|" + format_id_map(*m.idmap_gids);
             int userns = -1;
             for (const auto& u : made)

@@ -27,6 +27,7 @@ struct MountPlan {
     // and the detached idmapped tree the parent prepares before the clone (linux/idmap.hpp).
     const std::vector<oci::IdMapping>* idmap_uids = nullptr;
     const std::vector<oci::IdMapping>* idmap_gids = nullptr;
+    int idmap_userns = -1;  // instead of mappings: a user namespace the container joins
     base::UniqueFd idmap_tree;
 };
 

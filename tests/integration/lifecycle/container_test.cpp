@@ -414,10 +414,18 @@ BOOST_AUTO_TEST_CASE(join_user_namespace_by_path_with_a_new_pid_namespace) {
                                      R"("},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
     env.remove("/linux/uidMappings");
     env.remove("/linux/gidMappings");
+    // An "idmap" mount without mappings uses the joined user namespace's: the host's
+    // root-owned files are the container root's.
+    std::string data = env.dir() + "/data";
+    BOOST_REQUIRE(::mkdir(data.c_str(), 0755) == 0);
+    write_file(data + "/f", "x");
+    env.set("/mounts/-", R"({"destination":"/tmp","type":"bind","source":")" + data +
+                             R"(","options":["bind","idmap"]})");
     auto l = lines(out_of(env,
                           "echo $$; readlink /proc/self/ns/user; head -1 /proc/self/uid_map; "
-                          "readlink /proc/self/ns/pid; id -u"));
-    BOOST_REQUIRE(l.size() == 5u);
+                          "readlink /proc/self/ns/pid; id -u; stat -c %u:%g /tmp/f"));
+    BOOST_REQUIRE(l.size() == 6u);
+    BOOST_TEST(l[5] == "0:0");
     BOOST_TEST(l[0] == "1");
     char buf[256];
     ssize_t n = ::readlink(userns.c_str(), buf, sizeof buf - 1);
@@ -450,14 +458,14 @@ BOOST_AUTO_TEST_CASE(idmapped_bind_mounts) {
     BOOST_REQUIRE(::chown((data + "/f").c_str(), 1234, 1235) == 0);
 
     // Without a user namespace: the mount's own mappings (on-disk 1234 -> 5000).
-    env.set("/mounts/-", R"({"destination":"/data","type":"bind","source":")" + data +
+    env.set("/mounts/-", R"({"destination":"/tmp","type":"bind","source":")" + data +
                              R"(","options":["bind","idmap"],)"
                              R"("uidMappings":[{"containerID":1234,"hostID":5000,"size":1}],)"
                              R"("gidMappings":[{"containerID":1235,"hostID":6000,"size":1}]})");
-    BOOST_TEST(out_of(env, "stat -c %u:%g /data/f") == "5000:6000\n");
+    BOOST_TEST(out_of(env, "stat -c %u:%g /tmp/f") == "5000:6000\n");
     // ridmap + rbind is accepted too.
     env.set("/mounts/7/options", R"(["rbind","ridmap"])");
-    BOOST_TEST(out_of(env, "stat -c %u:%g /data/f") == "5000:6000\n");
+    BOOST_TEST(out_of(env, "stat -c %u:%g /tmp/f") == "5000:6000\n");
 
     // In a user namespace, "idmap" alone uses the container's mappings: the host's root-owned
     // files are the container root's, and what the container root creates is root's on disk.
@@ -465,17 +473,17 @@ BOOST_AUTO_TEST_CASE(idmapped_bind_mounts) {
             R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"ipc"},{"type":"uts"}])");
     env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
     env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
-    env.set("/mounts/7", R"({"destination":"/data","type":"bind","source":")" + data +
+    env.set("/mounts/7", R"({"destination":"/tmp","type":"bind","source":")" + data +
                              R"(","options":["bind","idmap"]})");
     BOOST_REQUIRE(::chown((data + "/f").c_str(), 0, 0) == 0);
-    BOOST_TEST(out_of(env, "stat -c %u:%g /data/f; touch /data/new") == "0:0\n");
+    BOOST_TEST(out_of(env, "stat -c %u:%g /tmp/f; touch /tmp/new") == "0:0\n");
     struct stat st {};
     BOOST_REQUIRE(::stat((data + "/new").c_str(), &st) == 0);
     BOOST_TEST(st.st_uid == 0u);
     BOOST_TEST(st.st_gid == 0u);
     // Without the option the same file is unmapped (nobody) in the container.
     env.set("/mounts/7/options", R"(["bind"])");
-    BOOST_TEST(out_of(env, "stat -c %u /data/f") == "65534\n");
+    BOOST_TEST(out_of(env, "stat -c %u /tmp/f") == "65534\n");
 
     // Errors: idmap without mappings and without a user namespace; idmap of a non-bind mount.
     env.set("/linux/namespaces", R"([{"type":"pid"},{"type":"mount"},{"type":"uts"}])");
@@ -488,7 +496,7 @@ BOOST_AUTO_TEST_CASE(idmapped_bind_mounts) {
     BOOST_TEST(r.err.find("/mounts/7/options: idmap needs uidMappings and gidMappings") !=
                    std::string::npos,
                r.err);
-    env.set("/mounts/7", R"({"destination":"/data","type":"tmpfs","source":"tmpfs",)"
+    env.set("/mounts/7", R"({"destination":"/tmp","type":"tmpfs","source":"tmpfs",)"
                          R"("options":["idmap"],)"
                          R"("uidMappings":[{"containerID":0,"hostID":5000,"size":1}],)"
                          R"("gidMappings":[{"containerID":0,"hostID":5000,"size":1}]})");
