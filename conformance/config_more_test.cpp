@@ -1,5 +1,6 @@
 // More of config.md / config-linux.md: the MUSTs and SHOULDs the first pass left out (found by
 // walking every MUST/SHOULD of the two files; see docs/conformance.md "Coverage").
+#include <rapidjson/document.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,6 +110,53 @@ BOOST_AUTO_TEST_CASE(apparmor_profile_that_cannot_be_applied_is_an_error,
     require_refused(b, "an apparmorProfile that is not loaded");
 }
 
+// config.md "scheduler" (runtime-spec 1.2): policy and nice of the process.
+BOOST_AUTO_TEST_CASE(scheduler_is_applied, *needs({RUN, "spec:1.2.0"})) {
+    Bundle b;
+    b.config.set("/process/scheduler", R"({"policy":"SCHED_BATCH","nice":7})");
+    auto r = run_report(b);
+    BOOST_TEST(r.sched_policy == 3);  // SCHED_BATCH
+    BOOST_TEST(r.nice == 7);
+}
+
+// config.md "ioPriority" (runtime-spec 1.2): class and level (ioprio_get's class << 13 | level).
+BOOST_AUTO_TEST_CASE(io_priority_is_applied, *needs({RUN, "spec:1.2.0"})) {
+    Bundle b;
+    b.config.set("/process/ioPriority", R"({"class":"IOPRIO_CLASS_BE","priority":6})");
+    auto r = run_report(b);
+    BOOST_TEST(r.ioprio == (2 << 13 | 6));
+}
+
+// config.md "execCPUAffinity" (runtime-spec 1.2; not for the init process): "final" is the
+// CPU list of a process run by exec.
+BOOST_AUTO_TEST_CASE(exec_cpu_affinity_final_is_applied,
+                     *needs({"verb:create", "verb:start", "verb:exec", "verb:delete", "verb:state",
+                             "spec:1.2.0"})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto process = b.path() / "process.json";
+    std::ofstream(process) << R"({"terminal":false,"user":{"uid":0,"gid":0},"cwd":"/",
+        "args":["/bin/rt-probe","report"],"env":["PATH=/bin"],"execCPUAffinity":{"final":"0"}})";
+    auto e = runtime().cmd({"exec", "--process", process.string(), id});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    BOOST_TEST(parse_probe_report(e.out).cpus_allowed == "0");
+}
+
+// config-linux.md "memoryPolicy" (runtime-spec 1.3): set_mempolicy(2) mode, flags and nodes.
+BOOST_AUTO_TEST_CASE(memory_policy_is_applied, *needs({RUN, "memoryPolicy"})) {
+    Bundle b;
+    b.config.set("/linux/memoryPolicy",
+                 R"({"mode":"MPOL_BIND","nodes":"0","flags":["MPOL_F_STATIC_NODES"]})");
+    auto r = run_probe(b, {"mempolicy"});
+    rapidjson::Document d;
+    d.Parse(r.out.c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject() && d.HasMember("mode"), r.describe());
+    BOOST_TEST(d["errno"].GetInt() == 0);
+    BOOST_TEST(d["mode"].GetInt() == (2 | 1 << 15));  // MPOL_BIND | MPOL_F_STATIC_NODES
+    BOOST_TEST(d["nodes"].GetUint64() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(namespaces)
@@ -189,6 +237,29 @@ BOOST_AUTO_TEST_CASE(recursive_read_only_bind, *needs({RUN, "mountopt:rro"})) {
     BOOST_TEST(parse_probe_action(top.out).err == EROFS, top.describe());
     auto below = run_probe(b, {"write", "/data/sub/file"});
     BOOST_TEST(parse_probe_action(below.out).err == EROFS, below.describe());
+}
+
+// config.md "idmap" with the mount's uidMappings/gidMappings (mount_setattr MOUNT_ATTR_IDMAP):
+// ids of the source show through the mapping (on-disk containerID+k appears as hostID+k), and
+// the host's view of the source is unchanged.
+BOOST_AUTO_TEST_CASE(idmapped_bind_mount, *needs({RUN, "mountopt:idmap"})) {
+    TempDir host;
+    { std::ofstream(host.path() / "owned") << "x"; }
+    BOOST_REQUIRE(::chown((host.path() / "owned").c_str(), 5, 6) == 0);
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"/idm","type":"bind","source":")" + host.str() +
+                                   R"(","options":["rbind","idmap"],
+        "uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
+        "gidMappings":[{"containerID":0,"hostID":200000,"size":65536}]})");
+    auto r = run_probe(b, {"stat", "/idm/owned"});
+    rapidjson::Document d;
+    d.Parse(r.out.c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject() && d.HasMember("uid"), r.describe());
+    BOOST_TEST(d["uid"].GetUint() == 100005u);
+    BOOST_TEST(d["gid"].GetUint() == 200006u);
+    struct stat st {};
+    BOOST_REQUIRE(::stat((host.path() / "owned").c_str(), &st) == 0);
+    BOOST_TEST(st.st_uid == 5u, "the source's owner changed");
 }
 
 // config-linux.md "rootfsPropagation": unbindable.

@@ -2,6 +2,7 @@
 // "cgroupsPath" / "resources" on the cgroup v1 controllers of this host.
 #include <poll.h>
 #include <rapidjson/document.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -510,7 +512,8 @@ BOOST_AUTO_TEST_CASE(more_resources_are_applied, *needs({LIFECYCLE, "cgroup:v1"}
 }
 
 // config-linux.md "Allowed Device list": entries applied in order; the devices cgroup lets
-// the container open an allowed device with the allowed access only.
+// the container open an allowed device with the allowed access only. A linux.devices entry is
+// created, not implicitly allowed (runc and crun: the spec keeps the two lists apart).
 BOOST_AUTO_TEST_CASE(device_allowlist_is_enforced, *needs({RUN, "cgroup:v1"})) {
     Bundle b;
     b.config.set("/linux/devices", R"([
@@ -525,6 +528,74 @@ BOOST_AUTO_TEST_CASE(device_allowlist_is_enforced, *needs({RUN, "cgroup:v1"})) {
     BOOST_TEST(parse_probe_action(write.out).err == EPERM, write.describe());
     auto denied = run_probe(b, {"open", "/dev/conf-denied", "r"});
     BOOST_TEST(parse_probe_action(denied.out).err == EPERM, denied.describe());
+}
+
+// runc's CLI `pause`/`resume` (freezer): a paused container's process does not run (a signal
+// sent meanwhile is handled only after resume) and its status is "paused".
+BOOST_AUTO_TEST_CASE(pause_freezes_and_resume_thaws,
+                     *needs({LIFECYCLE, "verb:pause", "verb:resume", "cgroup:v1"})) {
+    Bundle b;
+    b.config.args({"/bin/rt-probe", "trap", "/out/signals"});
+    std::string id = unique_name("pause");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    BOOST_REQUIRE(runtime().start(id).ok());
+    auto signals = b.out() / "signals";
+    for (int i = 0; i < 1000 && read_text(signals).find("READY") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_REQUIRE(read_text(signals).find("READY") != std::string::npos);
+    int pid = runtime().state(id)->pid;
+    auto p = runtime().cmd({"pause", id});
+    BOOST_REQUIRE_MESSAGE(p.ok(), p.describe());
+    BOOST_TEST(runtime().state(id)->status == "paused");
+    BOOST_REQUIRE(::kill(pid, SIGUSR1) == 0);
+    // Not a timing assertion: a frozen task cannot run its handler however long we wait; the
+    // wait only gives a task that is not frozen the time to show it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    BOOST_TEST(read_text(signals).find("SIGUSR1") == std::string::npos,
+               "the process ran while paused");
+    auto r = runtime().cmd({"resume", id});
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    BOOST_TEST(runtime().state(id)->status == "running");
+    for (int i = 0; i < 1000 && read_text(signals).find("SIGUSR1") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(read_text(signals).find("SIGUSR1") != std::string::npos);
+}
+
+// runc's CLI `ps --format json`: the container's pids (host view), the init among them.
+BOOST_AUTO_TEST_CASE(ps_lists_the_processes, *needs({LIFECYCLE, "verb:ps", "cgroup:v1"})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    int pid = runtime().state(id)->pid;
+    auto ps = runtime().cmd({"ps", "--format", "json", id});
+    BOOST_REQUIRE_MESSAGE(ps.ok(), ps.describe());
+    rapidjson::Document d;
+    d.Parse(ps.out.c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsArray(), ps.out);
+    bool found = false;
+    for (const auto& v : d.GetArray()) found |= v.IsInt() && v.GetInt() == pid;
+    BOOST_TEST(found, "init pid " << pid << " not in " << ps.out);
+}
+
+// runc's CLI `update`: flags and a resources JSON change the live cgroup.
+BOOST_AUTO_TEST_CASE(update_changes_the_cgroup, *needs({LIFECYCLE, "verb:update", "cgroup:v1"})) {
+    Bundle b;
+    std::string cg = "/" + unique_name("rt-conformance");
+    b.config.set_string("/linux/cgroupsPath", cg);
+    b.config.set("/linux/resources/memory", R"({"limit":67108864})");
+    b.config.set("/linux/resources/pids", R"({"limit":50})");
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto u = runtime().cmd({"update", "--pids-limit", "77", id});
+    BOOST_REQUIRE_MESSAGE(u.ok(), u.describe());
+    BOOST_TEST(cg_file("pids", cg, "pids.max") == "77");
+    auto res = b.path() / "resources.json";
+    std::ofstream(res) << R"({"memory":{"limit":134217728},"cpu":{"shares":256}})";
+    auto r = runtime().cmd({"update", "--resources", res.string(), id});
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    BOOST_TEST(cg_file("memory", cg, "memory.limit_in_bytes") == "134217728");
+    BOOST_TEST(cg_file("cpu", cg, "cpu.shares") == "256");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -438,4 +438,34 @@ BOOST_AUTO_TEST_CASE(exec_joins_the_container, *needs({LIFECYCLE, "verb:exec"}))
     BOOST_TEST(!runtime().cmd({"exec", id, "/bin/true"}).ok());
 }
 
+// runc's CLI `exec` options: --env, --cwd, --user, --process (a process JSON), --detach.
+BOOST_AUTO_TEST_CASE(exec_options_are_applied, *needs({LIFECYCLE, "verb:exec"})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto e = runtime().cmd({"exec", "--env", "CONF_EXEC=1", "--cwd", "/tmp", "--user", "1000:1001",
+                            id, "/bin/rt-probe", "report"});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    auto r = parse_probe_report(e.out);
+    BOOST_TEST(r.env_value("CONF_EXEC").value_or("") == "1");
+    BOOST_TEST(r.cwd == "/tmp");
+    BOOST_TEST(r.uid.effective == 1000u);
+    BOOST_TEST(r.gid.effective == 1001u);
+
+    auto process = b.path() / "process.json";
+    std::ofstream(process) << R"({"terminal":false,"user":{"uid":0,"gid":0},
+        "args":["/bin/rt-probe","report"],"env":["PATH=/bin","FROM_JSON=yes"],"cwd":"/out"})";
+    auto p = runtime().cmd({"exec", "--process", process.string(), id});
+    BOOST_REQUIRE_MESSAGE(p.ok(), p.describe());
+    auto pr = parse_probe_report(p.out);
+    BOOST_TEST(pr.env_value("FROM_JSON").value_or("") == "yes");
+    BOOST_TEST(pr.cwd == "/out");
+
+    auto d = runtime().cmd({"exec", "--detach", id, "/bin/rt-probe", "write", "/out/detached"});
+    BOOST_TEST(d.ok(), d.describe());
+    for (int i = 0; i < 500 && !fs::exists(b.out() / "detached"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(fs::exists(b.out() / "detached"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -26,6 +26,7 @@ const CniPlugin& plugin();
 //   "verb:create" ...    the runtime has that subcommand
 //   "ns:user", "hook:poststop", "seccomp", "capabilities", "cgroup:v1", "mountopt:rro" ...
 //                        claimed by the runtime's `features` (see Runtime::claims)
+//   "spec:1.2.0"         the runtime's features ociVersionMax is at least 1.2.0
 //   "cni"                CNI_PLUGIN is set and answers VERSION
 //   "cni:1.0.0"          the plugin lists that version in supportedVersions
 // Every test also checks the expectations file of the runtime / plugin under test.

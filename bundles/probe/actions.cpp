@@ -215,6 +215,19 @@ int action(Writer& w, const std::string& verb, const std::vector<std::string>& a
         if (fd >= 0) ::close(fd);
         return result(w, err);
     }
+    if (verb == "mempolicy") {
+        // The task's NUMA memory policy: mode (with its MPOL_F_* flag bits) and node mask.
+        int mode = 0;
+        unsigned long mask[16] = {};
+        w.StartObject();
+        long r = ::syscall(SYS_get_mempolicy, &mode, mask, sizeof mask * 8, nullptr, 0UL);
+        int err = r == 0 ? 0 : errno;
+        w.Key("mode");
+        w.Int(mode);
+        w.Key("nodes");
+        w.Uint64(mask[0]);
+        return result(w, err);
+    }
     if (verb == "stat") {
         if (args.size() != 1) return 2;
         w.StartObject();

@@ -15,7 +15,7 @@ constexpr const char* kUsage =
     "                write PATH [DATA] | read PATH | open PATH r|w|rw | stat PATH | ls DIR | cat "
     "PATH... |\n"
     "                mount SRC DST FSTYPE [OPTS] | umount PATH | syscall NAME |\n"
-    "                trap FILE | hook FILE LABEL [EXIT] | tty | kill PID SIG]\n";
+    "                trap FILE | hook FILE LABEL [EXIT] | tty | kill PID SIG | mempolicy]\n";
 
 }  // namespace
 

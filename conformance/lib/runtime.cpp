@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -33,6 +34,8 @@ Runtime::Runtime(std::string path) : path_(std::move(path)) {
         return;
     }
     features_status_ = "from `features`";
+    if (doc.HasMember("ociVersionMax") && doc["ociVersionMax"].IsString())
+        oci_version_max_ = doc["ociVersionMax"].GetString();
     auto add_list = [&](const rapidjson::Value* list, const std::string& prefix) {
         if (!list || !list->IsArray()) return;
         for (const auto& item : list->GetArray()) {
@@ -57,6 +60,8 @@ Runtime::Runtime(std::string path) : path_(std::move(path)) {
             if (cg.HasMember("v1") && cg["v1"].IsTrue()) features_.insert("cgroup:v1");
             if (cg.HasMember("v2") && cg["v2"].IsTrue()) features_.insert("cgroup:v2");
         }
+        if (linux.HasMember("memoryPolicy") && linux["memoryPolicy"].IsObject())
+            features_.insert("memoryPolicy");
         for (const char* key : {"apparmor", "selinux"}) {
             if (linux.HasMember(key) && linux[key].IsObject() && linux[key].HasMember("enabled") &&
                 linux[key]["enabled"].IsTrue())
@@ -156,8 +161,32 @@ bool Runtime::has_verb(const std::string& verb) const {
     return false;
 }
 
+namespace {
+
+// "1.2.0-rc.1" -> {1, 2, 0}; pre-release suffixes are ignored.
+std::vector<int> version_numbers(const std::string& v) {
+    std::vector<int> out;
+    size_t i = 0;
+    while (i < v.size() && out.size() < 3) {
+        size_t j = i;
+        while (j < v.size() && std::isdigit(static_cast<unsigned char>(v[j]))) ++j;
+        if (j == i) break;
+        out.push_back(std::stoi(v.substr(i, j - i)));
+        if (j >= v.size() || v[j] != '.') break;
+        i = j + 1;
+    }
+    out.resize(3, 0);
+    return out;
+}
+
+}  // namespace
+
 bool Runtime::claims(const std::string& feature) const {
-    return features_all_ || features_.count(feature) > 0;
+    if (features_all_) return true;
+    if (feature.rfind("spec:", 0) == 0)  // the features' ociVersionMax is at least this
+        return !oci_version_max_.empty() &&
+               version_numbers(oci_version_max_) >= version_numbers(feature.substr(5));
+    return features_.count(feature) > 0;
 }
 
 ContainerGuard::~ContainerGuard() {

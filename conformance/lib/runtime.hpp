@@ -45,7 +45,8 @@ class Runtime {
 
     bool has_verb(const std::string& verb) const;
     // What the runtime claims in `features`: "ns:user", "hook:prestart", "seccomp",
-    // "mountopt:rro", "cgroup:v1". A runtime without a `features` verb claims everything;
+    // "mountopt:rro", "cgroup:v1", "memoryPolicy", "spec:1.2.0" (ociVersionMax is at least
+    // that). A runtime without a `features` verb claims everything;
     // one whose `features` fails claims nothing.
     bool claims(const std::string& feature) const;
     std::string features_status() const { return features_status_; }
@@ -56,6 +57,7 @@ class Runtime {
     mutable std::string help_;
     bool features_all_ = false;
     std::set<std::string> features_;
+    std::string oci_version_max_;
     std::string features_status_;
 };
 
