@@ -234,6 +234,47 @@ BOOST_AUTO_TEST_CASE(hugetlb_limit_and_unavailable_controllers) {
     }
 }
 
+// Limits this cgroup2 mount cannot honour are refused naming the field; nothing is left.
+BOOST_AUTO_TEST_CASE(unsupported_limits_name_the_field_and_leave_nothing) {
+    require_setup();
+    struct Case {
+        const char* resources;
+        const char* message;
+    };
+    const Case cases[] = {
+        {R"({"unified": {"nosuch.file": "1"}})",
+         "config.json: /linux/resources/unified/nosuch.file"},
+        {R"({"network": {"classID": 1}})", "config.json: /linux/resources/network/classID"},
+        {R"({"cpu": {"realtimeRuntime": 1000}})", "config.json: /linux/resources/cpu"},
+        {R"({"pids": {"limit": 10}})", "config.json: /linux/resources/pids"},
+    };
+    for (const auto& k : cases) {
+        lt::Env env;
+        env.set("/linux/resources", k.resources);
+        std::string id = unique_name();
+        auto r = env.rt({"run", "-d", "-b", env.bundle(), id});
+        BOOST_TEST(r.code != 0, k.resources);
+        BOOST_TEST(contains(r.err, k.message), k.resources << ": " << r.err);
+        BOOST_TEST(!fsys::exists(cg("/" + id)), k.resources);
+        BOOST_TEST(!fsys::exists(env.root() + "/" + id), k.resources);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(update_on_v2) {
+    require_setup();
+    lt::Env env;
+    if (!fsys::exists("/sys/kernel/mm/hugepages/hugepages-2048kB"))
+        BOOST_FAIL("needs 2MB huge pages (/sys/kernel/mm/hugepages/hugepages-2048kB)");
+    Running c(env);
+    auto r = c.rt({"update", "--resources", "-", c.id},
+                  R"({"hugepageLimits": [{"pageSize": "2MB", "limit": 8388608}]})");
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    BOOST_TEST(trimmed(slurp(cg(c.path) + "/hugetlb.2MB.max")) == "8388608");
+    r = c.rt({"update", "--memory", "64m", c.id});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(contains(r.err, "update: /memory"), r.err);
+}
+
 BOOST_AUTO_TEST_CASE(systemd_path_on_v2) {
     require_setup();
     lt::Env env;
