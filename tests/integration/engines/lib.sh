@@ -344,7 +344,8 @@ _remove_fw_rules() {
 # make_cni_bin_dir [log]: a plugin dir with the plugins under test under their type names
 # plus the reference loopback (containerd's CRI needs it); with "log", every call of the
 # bridge plugin is recorded in $WORK/cni-calls.log (verb, netns, exit code) and its
-# interface and CNI_ARGS in $WORK/cni-args.log (verb, ifname, args).
+# interface and CNI_ARGS in $WORK/cni-args.log (verb, ifname, args); named netns given to
+# ADD are removed at exit if still there (and reported as left behind).
 make_cni_bin_dir() {
   CNI_DIR=$WORK/cni-bin
   mkdir -p "$CNI_DIR"
@@ -359,8 +360,14 @@ make_cni_bin_dir() {
     CNI_LOG=$WORK/cni-calls.log
     : >"$CNI_LOG"
     rm "$CNI_DIR/$CNI_BRIDGE"
+    # every netns handed to ADD, noted before the plugin runs: a run cut short between an
+    # engine's ADD and the recipe's own remember_netns still has its netns removed
+    NETNS_LOG=$WORK/cni-netns.log
+    : >"$NETNS_LOG"
+    defer_late _remove_logged_netns
     cat >"$CNI_DIR/$CNI_BRIDGE" <<EOF
 #!/bin/sh
+[ "\$CNI_COMMAND" != ADD ] || [ -z "\$CNI_NETNS" ] || printf '%s\n' "\$CNI_NETNS" >>'$NETNS_LOG'
 '$(readlink -f "$CNI_BIN_DIR/$CNI_BRIDGE")' "\$@"
 rc=\$?
 printf '%s netns=%s id=%s rc=%s\n' "\$CNI_COMMAND" "\${CNI_NETNS:-<empty>}" "\$CNI_CONTAINERID" "\$rc" >>'$CNI_LOG'
@@ -411,6 +418,14 @@ bridge_ports() { ip -o link show master "$NET_BRIDGE" 2>/dev/null | awk -F': ' '
 remember_netns() {
   [ -n "$1" ] || return 0
   defer_late "_remove_netns '$1'"
+}
+# Named netns (under /run/netns) the plugin was given by an engine and still there.
+_remove_logged_netns() {
+  local ns
+  [ -s "${NETNS_LOG:-}" ] || return 0
+  for ns in $(sort -u "$NETNS_LOG"); do
+    case "$ns" in /run/netns/* | /var/run/netns/*) _remove_netns "$ns" ;; esac
+  done
 }
 _remove_netns() {
   [ -e "$1" ] || return 0

@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 podman_setup() {
   require_cmds podman conmon
   make_rootfs "$WORK/bundle"
-  make_cni_bin_dir
+  make_cni_bin_dir log
   mkdir -p "$WORK/cni-conf"
   cat >"$WORK/containers.conf" <<EOF
 [containers]
