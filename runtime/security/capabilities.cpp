@@ -11,53 +11,13 @@
 
 #include "base/log.hpp"
 #include "rt/error.hpp"
+#include "rt/oci/names.hpp"
 
 namespace rt::security {
 namespace {
 
-const std::vector<std::string_view> kNames = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
+// Index = capability number (the oci table is ordered so; its unit test checks the headers).
+constexpr oci::names::List kNames = oci::names::kCapabilities;
 
 int read_last_cap() {
     int fd = ::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
@@ -130,13 +90,12 @@ void warn_dropped(CapabilityMask dropped, const std::string& what,
 
 }  // namespace
 
-const std::vector<std::string_view>& capability_names() {
+oci::names::List capability_names() {
     return kNames;
 }
 
 std::optional<int> parse_capability(std::string_view name) {
-    for (size_t i = 0; i < kNames.size(); ++i)
-        if (kNames[i] == name) return static_cast<int>(i);
+    if (auto i = oci::names::index_of(kNames, name)) return static_cast<int>(*i);
     return std::nullopt;
 }
 

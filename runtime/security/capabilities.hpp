@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rt/oci/names.hpp"
 #include "rt/oci/spec.hpp"
 #include "security/step.hpp"
 
@@ -28,7 +29,7 @@ inline constexpr CapabilityMask cap_bit(int cap) {
 }
 
 // CAP_CHOWN .. CAP_CHECKPOINT_RESTORE: every name rt recognizes; index = capability number.
-const std::vector<std::string_view>& capability_names();
+oci::names::List capability_names();                         // rt::oci::names::kCapabilities
 std::optional<int> parse_capability(std::string_view name);  // "CAP_NET_ADMIN" -> 12
 // The highest capability of the running kernel (/proc/sys/kernel/cap_last_cap), cached.
 int kernel_last_capability();
