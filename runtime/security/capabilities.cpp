@@ -63,8 +63,13 @@ CapabilityMask mask_names(const std::optional<std::vector<std::string>>& names,
         const std::string& name = (*names)[i];
         const std::string item = pointer + "/" + std::to_string(i);
         auto cap = parse_capability(name);
-        if (!cap)
-            throw Error(item + ": unknown capability \"" + name + "\"", ErrorKind::InvalidArgument);
+        if (!cap) {
+            // config.md: a value that cannot be mapped MUST be logged as a warning, and runtimes
+            // SHOULD NOT fail for capabilities they cannot grant (runc and crun skip it too).
+            if (warnings)
+                warnings->push_back(item + ": unknown capability \"" + name + "\", ignored");
+            continue;
+        }
         if (*cap > last_cap) {
             if (warnings)
                 warnings->push_back(item + ": " + name +

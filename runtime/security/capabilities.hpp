@@ -45,11 +45,11 @@ struct CapabilityPlan {
     int last_cap = 0;  // highest capability the bounding-set drop walks over
 };
 
-// Validates and plans process.capabilities (absent means every set empty, as runc). A name
-// that is not a capability is an error naming the field ("<pointer>/bounding/2: unknown
-// capability \"CAP_FOO\""). What the kernel cannot grant is left out of the plan with a
-// warning (the spec says so): a capability above last_cap, an effective one missing from
-// permitted, an inheritable one outside bounding. Ambient capabilities missing from permitted
+// Plans process.capabilities (absent means every set empty, as runc). Everything that cannot
+// be granted is left out of the plan with a warning naming the field (config.md: MUST be
+// logged as a warning, SHOULD NOT fail): a name that is not a capability ("<pointer>/bounding/2:
+// unknown capability \"CAP_FOO\", ignored"), a capability above last_cap, an effective one missing
+// from permitted, an inheritable one outside bounding. Ambient capabilities missing from permitted
 // or inheritable go to `notes` instead (logged at debug level): runc's own default config
 // lists ambient capabilities without inheritable ones and runc drops them silently, so this
 // is the everyday case, not a mistake worth a warning on every container.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -91,7 +92,14 @@ bool executable_is_protected() noexcept {
 void ensure_protected_executable(char** argv, char** envp, ExeSealMethod method) {
     const bool reexecuted = std::getenv(kReexecMarker) != nullptr;
     if (reexecuted) ::unsetenv(kReexecMarker);
-    if (executable_is_protected()) return;
+    if (executable_is_protected()) {
+        // Second layer, as runc: a non-dumpable rt is out of reach of the container's ptrace
+        // access checks, so no process in it can open /proc/<pid>/exe, /fd or /cwd of rt's
+        // processes there (the init waiting for start, an exec process in its setup) without
+        // CAP_SYS_PTRACE. Clones inherit it; the container's execve resets it.
+        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        return;
+    }
     if (reexecuted)
         throw Error("protect rt's binary (CVE-2019-5736): still writable after re-exec",
                     ErrorKind::Unsupported);

@@ -25,7 +25,9 @@ enum class ExeSealMethod { Auto, BindMount, Memfd };
 bool executable_is_protected() noexcept;
 
 // Re-executes the current program (same argv and environment) from a protected copy unless
-// executable_is_protected(). Returns when already protected; does not return after a
+// executable_is_protected(). Returns when already protected, after making the process
+// non-dumpable (PR_SET_DUMPABLE 0, as runc: container processes without CAP_SYS_PTRACE then
+// cannot open /proc/<pid>/exe, fd or cwd of rt's processes at all); does not return after a
 // successful re-exec; throws rt::Error when no method works. Call it first in main(), before
 // any other thread or fd exists, for commands that start processes in containers.
 void ensure_protected_executable(char** argv, char** envp,

@@ -1,7 +1,10 @@
 // Known runtime attacks, kept as regression tests against the real `rt` binary.
 //   CVE-2019-5736: a container process opens rt's binary through /proc/<pid>/exe while rt
 //     runs in the container (the init waiting for `rt start`, an `rt exec` process during its
-//     setup), keeps the handle and reopens it for writing once rt is gone.
+//     setup), keeps the handle and reopens it for writing once rt is gone. Two layers stop
+//     it: rt's processes are not dumpable (a default container cannot open the exe at all)
+//     and run from a read-only sealed binary (a privileged one, with CAP_SYS_PTRACE, gets
+//     EROFS on the reopen).
 //   CVE-2024-21626: cwd "/proc/self/fd/N" must not reach a host directory through a leaked fd.
 // (Symlinked mount destinations, CVE-2021-30465, and the fd listing are in
 // tests/integration/lifecycle/container_test.cpp; masked/readonly paths too.)
@@ -301,7 +304,12 @@ void check_attack_failed(const Env& env, const std::string& copy, bool privilege
     BOOST_TEST_MESSAGE("attacker: " << result);
     BOOST_TEST(result.find("rc=0") == std::string::npos, result);
     BOOST_TEST(result.find("rc=") != std::string::npos, result);  // the attacker got there
-    if (privileged) {
+    if (!privileged) {
+        // rt's processes are not dumpable: without CAP_SYS_PTRACE the container cannot even
+        // open their /proc/<pid>/exe.
+        BOOST_TEST(result.find("open=failed") != std::string::npos, result);
+        BOOST_TEST(result.find("Permission denied") != std::string::npos, result);
+    } else {
         // With every capability the attacker does get a handle on rt's binary (the kernel's
         // ptrace checks pass); what stops the write is the read-only sealed copy.
         BOOST_TEST(result.find("open=ok") != std::string::npos, result);
