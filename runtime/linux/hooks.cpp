@@ -27,8 +27,8 @@ int64_t now_ms() noexcept {
 
 }  // namespace
 
-bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* err,
-              size_t errlen) noexcept {
+bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* err, size_t errlen,
+              bool inherit_env) noexcept {
     // argv/envp are built before fork (vectors of pointers into the hook's strings).
     constexpr size_t kMax = 256;
     const char* argv[kMax + 1];
@@ -44,6 +44,9 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
     for (const auto& e : hook.env)
         if (envc < kMax) envp[envc++] = e.c_str();
     envp[envc] = nullptr;
+    // Without "env", a hook in the runtime namespace gets rt's environment, as runc's hooks
+    // get runc's (the spec does not say; hook tools rely on PATH). Never in the container.
+    char* const* env = hook.env.empty() && inherit_env ? environ : const_cast<char* const*>(envp);
 
     int in[2], out[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
@@ -72,7 +75,7 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::execve(hook.path.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+        ::execve(hook.path.c_str(), const_cast<char* const*>(argv), env);
         char msg[256];
         int n = std::snprintf(msg, sizeof msg, "exec: %s", std::strerror(errno));
         if (n > 0) (void)!::write(2, msg, static_cast<size_t>(n));
@@ -161,10 +164,10 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
 }
 
 bool run_hook_list(const std::vector<oci::Hook>& hooks, const char* kind, const char* state,
-                   size_t state_len, char* err, size_t errlen) noexcept {
+                   size_t state_len, char* err, size_t errlen, bool inherit_env) noexcept {
     for (size_t i = 0; i < hooks.size(); ++i) {
         char inner[768];
-        if (!run_hook(hooks[i], state, state_len, inner, sizeof inner)) {
+        if (!run_hook(hooks[i], state, state_len, inner, sizeof inner, inherit_env)) {
             std::snprintf(err, errlen, "hook %s[%zu] %s", kind, i, inner);
             return false;
         }
@@ -174,7 +177,7 @@ bool run_hook_list(const std::vector<oci::Hook>& hooks, const char* kind, const 
 
 void run_hooks(const std::vector<oci::Hook>& hooks, const char* kind, const std::string& state) {
     char err[1024];
-    if (!run_hook_list(hooks, kind, state.data(), state.size(), err, sizeof err))
+    if (!run_hook_list(hooks, kind, state.data(), state.size(), err, sizeof err, true))
         throw Error(err, ErrorKind::Generic);
 }
 
@@ -182,7 +185,7 @@ void run_hooks_warning_on_failure(const std::vector<oci::Hook>& hooks, const cha
                                   const std::string& state) {
     for (size_t i = 0; i < hooks.size(); ++i) {
         char inner[768];
-        if (run_hook(hooks[i], state.data(), state.size(), inner, sizeof inner)) continue;
+        if (run_hook(hooks[i], state.data(), state.size(), inner, sizeof inner, true)) continue;
         char line[1024];
         std::snprintf(line, sizeof line, "hook %s[%zu] %s", kind, i, inner);
         base::log_warning(line);

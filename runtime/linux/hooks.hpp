@@ -20,15 +20,17 @@
 
 namespace rt::linux {
 
-// Child-safe: runs one hook; on failure writes one line into err and returns false.
-bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* err,
-              size_t errlen) noexcept;
+// Child-safe: runs one hook; on failure writes one line into err and returns false. A hook
+// without "env" gets an empty environment, or rt's own with inherit_env (runtime namespace).
+bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* err, size_t errlen,
+              bool inherit_env = false) noexcept;
 
 // Child-safe: runs a list in order, stops at the first failure ("createContainer[1] /x: ...").
 bool run_hook_list(const std::vector<oci::Hook>& hooks, const char* kind, const char* state,
-                   size_t state_len, char* err, size_t errlen) noexcept;
+                   size_t state_len, char* err, size_t errlen, bool inherit_env = false) noexcept;
 
-// Parent side: throws rt::Error "hook createRuntime[0] /bin/x: exit status 1: <output>".
+// Parent side (runtime namespace, rt's environment for hooks without "env"): throws rt::Error "hook
+// createRuntime[0] /bin/x: exit status 1: <output>".
 void run_hooks(const std::vector<oci::Hook>& hooks, const char* kind, const std::string& state);
 
 // Parent side, for poststop (runtime.md step 13): every hook runs; a failing one is logged as

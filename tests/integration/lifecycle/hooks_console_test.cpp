@@ -148,6 +148,24 @@ BOOST_AUTO_TEST_CASE(hook_env_args_and_timeout) {
     BOOST_TEST(!exists(env.root() + "/" + id));
 }
 
+// A hook without "env": rt's environment in the runtime namespace (as runc), an empty one in
+// the container's (createContainer runs in the init).
+BOOST_AUTO_TEST_CASE(hooks_without_env) {
+    Env env;
+    ::setenv("RT_HOOK_TEST_VAR", "from-rt", 1);
+    std::string out = env.dir() + "/hook-env";
+    env.set("/hooks", R"({"createRuntime":[{"path":"/bin/sh","args":["sh","-c",)"
+                      R"("echo runtime:$RT_HOOK_TEST_VAR >> )" +
+                          out +
+                          R"("]}],"createContainer":[{"path":"/bin/sh","args":["sh","-c",)"
+                          R"("echo container:$RT_HOOK_TEST_VAR: >> )" +
+                          out + R"("]}]})");
+    Result r = env.run_container();
+    ::unsetenv("RT_HOOK_TEST_VAR");
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(read_file(out) == "runtime:from-rt\ncontainer::\n");
+}
+
 BOOST_AUTO_TEST_CASE(console_socket_receives_a_working_pty) {
     Env env;
     std::string sock_path = env.dir() + "/console.sock";
