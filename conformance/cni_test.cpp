@@ -596,4 +596,30 @@ BOOST_AUTO_TEST_CASE(ranges_of_a_set_are_used_in_turn, *needs({"cni"})) {
     BOOST_TEST(env.reservations() == 0u);
 }
 
+// CONVENTIONS.md "args" ips: the plugin uses args.cni.ips, and when the same key also comes in
+// CNI_ARGS (IP=), it MUST ignore the CNI_ARGS field.
+BOOST_AUTO_TEST_CASE(args_ips_win_over_cni_args_ip, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg = env.config(default_version(), R"("args":{"cni":{"ips":["10.241.0.88"]}})");
+    auto add = env.add(cfg, "IgnoreUnknown=1;IP=10.241.0.77");
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    BOOST_TEST(first_ip(add.json) == "10.241.0.88");
+    BOOST_TEST(has_cidr(env.net(env.container).cidrs_of("eth0"), "10.241.0.88/"));
+    BOOST_TEST(env.del(cfg).run.ok());
+    BOOST_TEST(env.reservations() == 0u);
+}
+
+// CONVENTIONS.md capability "ips" (runtimeConfig.ips), host-local.md: the requested address.
+BOOST_AUTO_TEST_CASE(runtime_config_ips_capability, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg =
+        env.config(default_version(),
+                   R"("capabilities":{"ips":true},"runtimeConfig":{"ips":["10.241.0.66/24"]})");
+    auto add = env.add(cfg);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    BOOST_TEST(first_ip(add.json) == "10.241.0.66");
+    BOOST_TEST(env.del(cfg).run.ok());
+    BOOST_TEST(env.reservations() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
