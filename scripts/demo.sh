@@ -13,7 +13,8 @@
 # behind (the installed plugins and conflist stay: they are the install).
 # For tests: RT_DEMO_ROOT (rt --root), RT_DEMO_CNI_BIN_DIR and RT_DEMO_CNI_CONF_DIR
 # (where step 2 installs, and where rt looks) keep a run off the machine's own dirs;
-# RT_DEMO_BUILD_DIR is the build dir whose binaries it uses (default build/).
+# RT_DEMO_BUILD_DIR is the build dir whose binaries it uses (default build/), RT_DEMO_DIR
+# where the bundles go (default build/demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,7 @@ note() { printf '    %s\n' "$*"; }
 
 ids=(demo-c1 demo-c2)
 build_dir=${RT_DEMO_BUILD_DIR:-$PWD/build}
-demo_dir=$build_dir/demo
+demo_dir=${RT_DEMO_DIR:-$build_dir/demo}
 cni_bin_dir=${RT_DEMO_CNI_BIN_DIR:-/opt/cni/bin}
 cni_conf_dir=${RT_DEMO_CNI_CONF_DIR:-/etc/cni/net.d}
 rt=("$build_dir/bin/rt")

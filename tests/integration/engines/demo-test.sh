@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo-test.sh BUILD_DIR: the README's main command (scripts/demo.sh) works and leaves
+# demo-test.sh BUILD_DIR [--debian]: the README's main command (scripts/demo.sh) works and leaves
 # nothing: run twice in a row (--no-build, on BUILD_DIR's binaries), each run must show both
 # containers' `rt info`, get 3 of 3 ping replies across the bridge, and end with no
 # container, veth, lease, bridge or lease dir of its own. The plugins and the default
@@ -8,10 +8,21 @@
 #
 # The demo's network is the shipped one (bridge rt0, 10.230.0.0/24, leases in
 # /var/lib/cni/networks/rt0): if rt0 exists already (a demo running on this machine), the
-# test is skipped (77), naming it.
+# test is skipped (77), naming it. With --debian, the demo runs on the Debian bundle, from
+# the debootstrap cache (/var/cache/rt/debian-bookworm, or RT_DEBIAN_CACHE): skipped when
+# there is no cache, as building one downloads from a Debian mirror.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
-build_dir=${1:?usage: demo-test.sh BUILD_DIR}
+build_dir=${1:?usage: demo-test.sh BUILD_DIR [--debian]}
+flavour=()
+if [ "${2:-}" = --debian ]; then
+  flavour=(--debian)
+  cache=${RT_DEBIAN_CACHE:-/var/cache/rt/debian-bookworm}
+  if [ ! -f "$cache/.rt-complete" ]; then
+    echo "demo-test: SKIP: no Debian bundle cache in $cache (build it once: bundles/make-debian-bundle.sh DIR; it downloads from a Debian mirror)" >&2
+    exit 77
+  fi
+fi
 [ "$(id -u)" -eq 0 ] || { echo "demo-test: needs root" >&2; exit 1; }
 if ip link show rt0 >/dev/null 2>&1; then
   echo "demo-test: SKIP: bridge rt0 exists (the default network is in use on this machine)" >&2
@@ -23,7 +34,7 @@ had_leases=0
 
 work=$(mktemp -d /tmp/rt-demo-test.XXXXXX)
 export RT_DEMO_ROOT=$work/root RT_DEMO_CNI_BIN_DIR=$work/cni-bin RT_DEMO_CNI_CONF_DIR=$work/cni-conf
-export RT_DEMO_BUILD_DIR=$build_dir
+export RT_DEMO_BUILD_DIR=$build_dir RT_DEMO_DIR=$work/bundles
 rt=("$build_dir/bin/rt" --root "$RT_DEMO_ROOT")
 
 # Also when a run fails or the test is killed: containers, bridge, lease dir, work dir.
@@ -49,7 +60,7 @@ for run in 1 2; do
   echo "=== demo run $run"
   # in its own process group (setsid), in the background: a signal to this test runs the
   # cleanup at once, and the cleanup can stop the whole demo
-  (cd "$repo" && exec setsid timeout -k 5 120 ./scripts/demo.sh --no-build >"$work/out" 2>&1) &
+  (cd "$repo" && exec setsid timeout -k 5 120 ./scripts/demo.sh --no-build "${flavour[@]}" >"$work/out" 2>&1) &
   demo_pid=$!
   wait "$demo_pid"
   rc=$?
