@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "cni/error.hpp"
 #include "fixture.hpp"
@@ -101,6 +102,11 @@ BOOST_AUTO_TEST_CASE(two_namespaces_talk_over_the_bridge) {
     BOOST_TEST(host->mac->str() == json_str(x.add().doc["interfaces"][1], "mac"));
     BOOST_TEST(br->mac->str() == json_str(x.add().doc["interfaces"][0], "mac"));
     BOOST_TEST(link_in(a.path(), "eth0")->mac->str() == x.mac());
+    // Not requested: random, unicast, locally administered.
+    unsigned first = std::stoul(x.mac().substr(0, 2), nullptr, 16);
+    BOOST_TEST((first & 0x01) == 0u);
+    BOOST_TEST((first & 0x02) != 0u);
+    BOOST_TEST(x.mac() != y.mac());
     BOOST_TEST(x.check().status == 0);
     BOOST_TEST(x.del().status == 0);
     BOOST_TEST(!ping(b, x.ip(4)));
@@ -151,6 +157,53 @@ BOOST_AUTO_TEST_CASE(default_gateway_and_forwarding) {
                         "default via " + net.ip6(1)));
     BOOST_TEST(contains(out_of("sysctl -n net.ipv4.ip_forward"), "1"));
     BOOST_TEST(x.check().status == 0);
+}
+
+BOOST_AUTO_TEST_CASE(gateway_enables_forwarding) {
+    // Forwarding is per network namespace: rt-bridge runs inside a test namespace standing
+    // in for the host, with forwarding off, so the check can fail without the real host's
+    // setting being touched.
+    TestNet net;
+    Netns host, a;
+    std::string wrapper = net.data_dir + "/rt-bridge-in-" + host.name();
+    {
+        std::ofstream w(wrapper);
+        w << "#!/bin/sh\nexec ip netns exec " << host.name() << " " << rt_bridge() << "\n";
+    }
+    BOOST_REQUIRE(sh("chmod 700 " + wrapper) == 0);
+    auto sysctl = [&](const std::string& key) {
+        std::string out;
+        host.exec("sysctl -n " + key, &out);
+        return out.substr(0, out.find('\n'));
+    };
+    // A new namespace may inherit the host's IPv4 setting: switch it off in ours.
+    BOOST_REQUIRE(host.exec("sysctl -qw net.ipv4.ip_forward=0") == 0);
+    BOOST_REQUIRE(sysctl("net.ipv4.ip_forward") == "0");
+    BOOST_REQUIRE(sysctl("net.ipv6.conf.all.forwarding") == "0");
+    Attachment x(net, a, net.conf("1.1.0", R"(,"isGateway":true)"), "fwd", "eth0", "", wrapper);
+    BOOST_REQUIRE_MESSAGE(x.ok(), x.add().dump());
+    BOOST_TEST(sysctl("net.ipv4.ip_forward") == "1");
+    BOOST_TEST(sysctl("net.ipv6.conf.all.forwarding") == "1");
+    BOOST_TEST(host.exec("ip -o addr show dev " + net.bridge + " to " + net.ip4(1)) == 0);
+    BOOST_TEST(ping(a, net.ip4(1)));
+    BOOST_TEST(!link_in("", net.bridge));  // all of it happened in `host`
+    Exec d = x.del();
+    BOOST_TEST(d.status == 0, d.dump());
+    BOOST_TEST(net.reservations().empty());
+    // Without isGateway nothing is switched on.
+    Netns host2, b;
+    std::string wrapper2 = net.data_dir + "/rt-bridge-in-" + host2.name();
+    {
+        std::ofstream w(wrapper2);
+        w << "#!/bin/sh\nexec ip netns exec " << host2.name() << " " << rt_bridge() << "\n";
+    }
+    BOOST_REQUIRE(sh("chmod 700 " + wrapper2) == 0);
+    BOOST_REQUIRE(host2.exec("sysctl -qw net.ipv4.ip_forward=0") == 0);
+    Attachment y(net, b, net.conf(), "nofwd", "eth0", "", wrapper2);
+    BOOST_REQUIRE_MESSAGE(y.ok(), y.add().dump());
+    std::string out;
+    host2.exec("sysctl -n net.ipv4.ip_forward", &out);
+    BOOST_TEST(out == "0\n");
 }
 
 BOOST_AUTO_TEST_CASE(masquerade_rules_and_traffic) {
@@ -246,7 +299,9 @@ BOOST_AUTO_TEST_CASE(vlan_needs_kernel_support) {
 BOOST_AUTO_TEST_CASE(requested_mac_and_addresses) {
     TestNet net;
     Netns a, b, c;
-    Attachment x(net, a, net.conf(), "mac1", "eth0", "MAC=02:12:34:56:78:9a;IP=" + net.ip4(77));
+    // Keys neither plugin knows are accepted with IgnoreUnknown (as CRI passes them).
+    Attachment x(net, a, net.conf(), "mac1", "eth0",
+                 "IgnoreUnknown=1;K8S_POD_NAME=p;FOO=bar;MAC=02:12:34:56:78:9a;IP=" + net.ip4(77));
     BOOST_REQUIRE_MESSAGE(x.ok(), x.add().dump());
     BOOST_TEST(x.mac() == "02:12:34:56:78:9a");
     BOOST_TEST(link_in(a.path(), "eth0")->mac->str() == "02:12:34:56:78:9a");
@@ -307,6 +362,7 @@ BOOST_AUTO_TEST_CASE(force_address) {
     BOOST_REQUIRE_MESSAGE(forced.ok(), forced.add().dump());
     BOOST_TEST(has_addr("", net.bridge, net.ip4(1) + "/24"));
     BOOST_TEST(!has_addr("", net.bridge, net.ip4(250) + "/24"));
+    BOOST_TEST((link_in("", net.bridge)->flags & IFF_UP) != 0u);  // an existing bridge is set up
 }
 
 BOOST_AUTO_TEST_CASE(layer2_and_disabled_interface) {

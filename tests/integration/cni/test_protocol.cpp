@@ -105,6 +105,71 @@ BOOST_AUTO_TEST_CASE(every_verb_in_every_version) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(rt_host_local_alone_in_every_version) {
+    // rt-host-local called directly, as a runtime's chain or another bridge plugin does.
+    for (auto v : rt::cni::kSupportedVersions) {
+        std::string version(v);
+        BOOST_TEST_CONTEXT("cniVersion " << version) {
+            TestNet net;
+            std::string conf = R"({"cniVersion":")" + version + R"(","name":")" + net.name +
+                               R"(","ipam":)" + net.ipam_host_local() + "}";
+            Invocation i;
+            i.plugin = rt_host_local();
+            i.container_id = "alone";
+            i.netns = "/run/netns/unused";  // an IPAM plugin never enters it
+            i.config = conf;
+            i.command = "ADD";
+            Exec add = run(i);
+            BOOST_REQUIRE_MESSAGE(add.status == 0, add.dump());
+            BOOST_TEST(json_str(add.doc, "cniVersion") == version);
+            BOOST_REQUIRE(add.doc["ips"].Size() == 2u);
+            bool tagged = rt::cni::compare_versions(version, "1.0.0") < 0;
+            BOOST_TEST(json_str(add.doc["ips"][0], "version") == (tagged ? "4" : ""));
+            BOOST_TEST(json_str(add.doc["ips"][1], "version") == (tagged ? "6" : ""));
+            BOOST_TEST(json_str(add.doc["ips"][0], "address") == net.ip4(2) + "/24");
+            BOOST_TEST(net.reservations().size() == 3u);
+
+            Invocation check = i;
+            check.command = "CHECK";
+            check.config = with_prev(conf, add.out);
+            Exec ck = run(check);
+            bool has_check = rt::cni::compare_versions(version, "0.4.0") >= 0;
+            BOOST_TEST((ck.status == 0) == has_check, ck.dump());
+            if (!has_check) BOOST_TEST(ck.code() == 1);
+
+            bool v110 = version == "1.1.0";
+            for (const char* cmd : {"STATUS", "GC"}) {
+                Invocation g = i;
+                g.command = cmd;
+                g.container_id.clear();
+                g.netns.clear();
+                g.ifname.clear();
+                g.config =
+                    conf.substr(0, conf.size() - 1) +
+                    R"(,"cni.dev/valid-attachments":[{"containerID":"alone","ifname":"eth0"}]})";
+                Exec e = run(g);
+                BOOST_TEST((e.status == 0) == v110, cmd << ": " << e.dump());
+                if (!v110) BOOST_TEST(e.code() == 1, cmd << ": " << e.dump());
+            }
+            BOOST_TEST(net.reservations().size() == 3u);  // GC kept the valid attachment
+
+            Invocation del = i;
+            del.command = "DEL";
+            del.config = with_prev(conf, add.out);
+            Exec d = run(del);
+            BOOST_TEST(d.status == 0, d.dump());
+            BOOST_TEST(d.out.empty());
+            BOOST_TEST(net.reservations().empty());
+            BOOST_TEST(run(del).status == 0);  // idempotent
+            if (version != "1.1.0") continue;
+            // Released: CHECK now reports it.
+            Exec gone = run(check);
+            BOOST_TEST(gone.status != 0);
+            BOOST_TEST(gone.msg().find("alone") != std::string::npos, gone.dump());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(version_of_both_plugins) {
     for (const std::string& p : {rt_bridge(), rt_host_local()}) {
         Invocation i;
