@@ -297,6 +297,17 @@ BOOST_AUTO_TEST_CASE(apparmor_and_selinux_labels_are_refused_without_the_lsm) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(scheduler_and_io_priority_are_applied) {
+    Env env;
+    env.set("/process/scheduler", R"({"policy":"SCHED_BATCH","nice":7})");
+    env.set("/process/ioPriority", R"({"class":"IOPRIO_CLASS_BE","priority":6})");
+    // /proc/self/stat fields 19 (nice) and 41 (policy; SCHED_BATCH is 3), of awk itself: both
+    // are inherited.
+    Result r = run_sh(env, "awk '{print $19, $41}' /proc/self/stat; ionice -p $$");
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == "7 3\nbest-effort: prio 6\n", r.out);
+}
+
 BOOST_AUTO_TEST_CASE(personality_is_applied) {
     Env env;
     env.set("/linux/personality", R"({"domain":"LINUX32"})");
@@ -381,6 +392,29 @@ BOOST_AUTO_TEST_CASE(process_json_security_fields_are_honoured) {
     BOOST_TEST(odd.code == 0, odd.code << " " << odd.out << odd.err);  // a warning, not an error
     BOOST_TEST(odd.err.find("/capabilities/bounding/0: unknown capability") != std::string::npos,
                odd.err);
+}
+
+// config.md "execCPUAffinity": final is where the exec'd process runs; not for the init.
+boost::test_tools::assertion_result two_cpus(boost::unit_test::test_unit_id) {
+    boost::test_tools::assertion_result r(::sysconf(_SC_NPROCESSORS_ONLN) >= 2);
+    r.message() << "needs 2 online CPUs";
+    return r;
+}
+
+BOOST_AUTO_TEST_CASE(exec_cpu_affinity_final_is_applied,
+                     *boost::unit_test::precondition(two_cpus)) {
+    Running c;
+    c.env.set("/process/execCPUAffinity", R"({"initial":"1","final":"0"})");
+    c.start();
+    std::string process_file = c.env.dir() + "/process.json";
+    write_file(process_file, R"({"args":["grep","Cpus_allowed_list","/proc/self/status"],
+        "cwd":"/","env":["PATH=/bin"],"execCPUAffinity":{"initial":"1","final":"0"}})");
+    Result r = c.exec({"--process", process_file, c.id});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == "Cpus_allowed_list:\t0\n", r.out);
+    // The init ignores it (its config asked for CPU 0 too, so compare with the host's set).
+    Result init = c.exec({c.id, "cat", "/proc/1/status"});
+    BOOST_TEST(init.out.find("Cpus_allowed_list:\t0\n") == std::string::npos, init.out);
 }
 
 BOOST_AUTO_TEST_CASE(exec_hands_its_own_notify_fd_to_the_agent) {
