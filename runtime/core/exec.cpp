@@ -77,25 +77,28 @@ oci::Process exec_process(const ExecOptions& o, const oci::Spec& container) {
     if (!o.user.empty()) {
         auto colon = o.user.find(':');
         p.user.uid = parse_id(std::string_view(o.user).substr(0, colon), "uid");
-        p.user.gid = colon == std::string::npos
-                         ? 0
-                         : parse_id(std::string_view(o.user).substr(colon + 1), "gid");
+        // Without ":GID" the process keeps the container's gid (as runc).
+        if (colon != std::string::npos)
+            p.user.gid = parse_id(std::string_view(o.user).substr(colon + 1), "gid");
     }
     if (!o.additional_gids.empty()) p.user.additionalGids = o.additional_gids;
     if (o.no_new_privs) p.noNewPrivileges = true;
-    // --cap adds the capability to every set, as runc does (ambient needs inheritable).
+    // --cap, as runc: bounding, effective and permitted; ambient only when the process has an
+    // inheritable set (ambient needs inheritable, which --cap does not add).
     for (const auto& cap : o.caps) {
         if (!security::parse_capability(cap))
             throw Error("exec: --cap: unknown capability \"" + cap + "\"",
                         ErrorKind::InvalidArgument);
         if (!p.capabilities) p.capabilities = oci::Capabilities{};
-        for (auto* set :
-             {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
-              &p.capabilities->inheritable, &p.capabilities->ambient}) {
-            if (!*set) *set = std::vector<std::string>{};
-            if (std::find((*set)->begin(), (*set)->end(), cap) == (*set)->end())
-                (*set)->push_back(cap);
-        }
+        auto& c = *p.capabilities;
+        auto add = [&cap](std::optional<std::vector<std::string>>& set) {
+            if (!set) set = std::vector<std::string>{};
+            if (std::find(set->begin(), set->end(), cap) == set->end()) set->push_back(cap);
+        };
+        add(c.bounding);
+        add(c.effective);
+        add(c.permitted);
+        if (c.inheritable) add(c.ambient);
     }
     if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
     if (!o.process_label.empty()) p.selinuxLabel = o.process_label;
