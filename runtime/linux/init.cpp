@@ -80,6 +80,7 @@ bool step_join_namespaces(InitPlan& plan, ChildCtx& ctx) noexcept {
         // pid and time are joined by the parent before clone (they apply to children only).
         if (j.clone_flag == CLONE_NEWPID || j.clone_flag == CLONE_NEWTIME) continue;
         if (j.clone_flag == CLONE_NEWUSER && plan.fork_into_pid_ns) continue;  // done
+        if (j.clone_flag & plan.joined_by_parent) continue;                    // inherited
         if (::setns(j.fd.get(), j.clone_flag) != 0)
             return ctx.fail(errno, "setns %s", j.path.c_str());
         if (j.clone_flag == CLONE_NEWUSER) {

@@ -50,6 +50,7 @@ struct InitPlan {
     // joins the user namespace, unshares the pid namespace and forks the init (pid 1), sends
     // its pid (SyncType::Pid) and exits; rt, a child subreaper then, adopts the init.
     bool fork_into_pid_ns = false;
+    int joined_by_parent = 0;  // CLONE_NEW* joined by rt around the clone (new user ns case)
 
     std::vector<MountPlan> mounts;
     unsigned long rootfs_propagation = 0;  // 0: rslave (runc's default)

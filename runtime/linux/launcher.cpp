@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <memory>
 
 #include <cerrno>
 #include <optional>
@@ -129,6 +130,23 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
     base::UniqueFd child_end(pair[1]);
     plan.sync_fd = pair[1];
     plan.close_fds.push_back(pair[0]);
+
+    // A new user namespace with net/ipc/uts/cgroup namespaces joined by path: rt joins those
+    // around the clone, while it is privileged over them; the child, in its new user
+    // namespace, could not (runc also joins them before unsharing the user namespace).
+    std::vector<std::unique_ptr<NamespaceRestore>> restore_joined;
+    if (flags & CLONE_NEWUSER) {
+        constexpr int kByParent = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+        for (const auto& j : ns.joins) {
+            if (!(j.clone_flag & kByParent)) continue;
+            for (const auto& k : namespace_kinds())
+                if (k.clone_flag == j.clone_flag)
+                    restore_joined.push_back(
+                        std::make_unique<NamespaceRestore>(k.proc_name, k.clone_flag));
+            if (::setns(j.fd.get(), j.clone_flag) != 0) throw Error("setns " + j.path, errno);
+            plan.joined_by_parent |= j.clone_flag;
+        }
+    }
 
     // pid/time namespaces by path: switch our *_for_children around the clone.
     std::optional<NamespaceRestore> restore_pid, restore_time;

@@ -545,3 +545,27 @@ BOOST_AUTO_TEST_CASE(session_keyring_and_no_new_keyring) {
         BOOST_TEST(r.out == (keep_callers ? "0\n" : "1\n"), "--no-new-keyring " << keep_callers);
     }
 }
+
+// A new user namespace with network and uts namespaces joined by path (a pod's shared
+// namespaces): rt joins them around the clone, since the child in its new user namespace has
+// no privilege over them (as runc does).
+BOOST_AUTO_TEST_CASE(new_user_namespace_with_namespaces_joined_by_path) {
+    Env env;
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"ipc"},)"
+            R"({"type":"uts","path":"/proc/self/ns/uts"},)"
+            R"({"type":"network","path":"/proc/self/ns/net"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.remove("/hostname");  // the host's uts namespace: not ours to name
+    auto l = lines(out_of(env,
+                          "for n in net uts user ipc; do readlink /proc/self/ns/$n; done; "
+                          "id -u; test -d /sys/class && echo sys"));
+    BOOST_REQUIRE(l.size() == 6u);
+    BOOST_TEST(l[0] == host_ns("net"));
+    BOOST_TEST(l[1] == host_ns("uts"));
+    BOOST_TEST(l[2] != host_ns("user"));
+    BOOST_TEST(l[3] != host_ns("ipc"));
+    BOOST_TEST(l[4] == "0");
+    BOOST_TEST(l[5] == "sys");
+}
