@@ -8,6 +8,7 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -128,9 +129,25 @@ void add_network_flags(CLI::App* cmd, core::CreateOptions& o) {
                     "join CNI network NAME[:ip=ADDR,ip=ADDR,mac=MAC,ifname=IF] (repeatable)");
     cmd->add_option("--cni-conf-dir", o.cni.conf_dir, "where network configs are")
         ->capture_default_str();
-    cmd->add_option("--cni-bin-dir", o.cni.bin_dirs.front(),
-                    "where CNI plugins are (then /usr/lib/cni)")
-        ->capture_default_str();
+    // A ':'-separated list, as CNI_PATH; Debian's reference plugins stay the last resort.
+    cmd->add_option_function<std::string>(
+        "--cni-bin-dir",
+        [&o](const std::string& value) {
+            std::vector<std::string> dirs;
+            size_t pos = 0;
+            while (pos <= value.size()) {
+                size_t end = value.find(':', pos);
+                if (end == std::string::npos) end = value.size();
+                if (end > pos) dirs.push_back(value.substr(pos, end - pos));
+                pos = end + 1;
+            }
+            if (dirs.empty()) throw CLI::ValidationError("--cni-bin-dir", "expected DIR[:DIR...]");
+            if (std::find(dirs.begin(), dirs.end(), "/usr/lib/cni") == dirs.end())
+                dirs.push_back("/usr/lib/cni");
+            o.cni.bin_dirs = std::move(dirs);
+        },
+        "where CNI plugins are: DIR[:DIR...], searched in order, then /usr/lib/cni "
+        "(default /opt/cni/bin)");
 }
 
 void register_info(CLI::App& app, const GlobalOptions& global, Action& action) {

@@ -23,7 +23,11 @@ setup() {
   alloc_net
   make_cni_bin_dir log
   [ -x /usr/lib/cni/tuning ] || fail "/usr/lib/cni/tuning missing (apt-get install containernetworking-plugins)"
-  ln -sf /usr/lib/cni/tuning "$CNI_DIR/tuning"
+  # tuning under a name of its own, in a second plugin dir: the chain case finds it only
+  # through --cni-bin-dir's list (/usr/lib/cni, always searched last, has no such name)
+  mkdir -p "$WORK/cni-bin2"
+  printf '#!/bin/sh\nexec /usr/lib/cni/tuning "$@"\n' >"$WORK/cni-bin2/rteng-tuning"
+  chmod 755 "$WORK/cni-bin2/rteng-tuning"
   NET=rteng-$UNIQ
   write_conflist "$WORK/cni-conf/$NET.conflist" "$NET"
   make_rootfs "$WORK/bundle"
@@ -181,13 +185,18 @@ case_chain() {
         "routes": [{ "dst": "10.99.0.0/16" }, { "dst": "fd00:99::/48" }]
       }
     },
-    { "type": "tuning", "mtu": 1400, "dataDir": "$WORK/tuning" }
+    { "type": "rteng-tuning", "mtu": 1400, "dataDir": "$WORK/tuning" }
   ]
 }
 EOF
   c=$(bundle c)
-  say "rt run --net NAME:ip=..,mac=.. on a bridge + tuning chain"
-  must "${RT[@]}" run -d --bundle "$c" "${NETOPTS[@]}" --net "$net:ip=10.230.$NET_IDX.60,mac=02:00:0a:e6:00:3c" "$ID-c"
+  local opts=(--cni-conf-dir "$WORK/cni-conf" --cni-bin-dir "$CNI_DIR:$WORK/cni-bin2")
+  say "a plugin outside the one --cni-bin-dir is not found (nothing attached)"
+  expect_rc 1 "${RT[@]}" run -d --bundle "$c" "${NETOPTS[@]}" --net "$net" "$ID-c"
+  [[ "$ERR" == *"CNI plugin \"rteng-tuning\" not found in $CNI_DIR:/usr/lib/cni"* ]] || fail "unclear error: $ERR"
+  expect_nothing_left
+  say "rt run --net NAME:ip=..,mac=.. on a bridge + tuning chain, --cni-bin-dir DIR:DIR"
+  must "${RT[@]}" run -d --bundle "$c" "${opts[@]}" --net "$net:ip=10.230.$NET_IDX.60,mac=02:00:0a:e6:00:3c" "$ID-c"
   say "CNI_ARGS carries the request (runtimeConfig and args.cni: see the unit tests)"
   grep -q "^ADD eth0 IgnoreUnknown=1;IP=10.230.$NET_IDX.60;MAC=02:00:0a:e6:00:3c\$" "$WORK/cni-args.log" ||
     fail "CNI_ARGS of ADD: $(cat "$WORK/cni-args.log")"
