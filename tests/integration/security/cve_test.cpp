@@ -446,3 +446,36 @@ BOOST_AUTO_TEST_CASE(cwd_through_a_leaked_fd_never_reaches_the_host) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cve_2021_30465)
+
+// Symlinks anywhere in a mount destination resolve inside the rootfs: a nested relative one
+// with more ".." than the depth, and a final component pointing at an absolute host path.
+BOOST_AUTO_TEST_CASE(symlinked_mount_destinations_stay_in_the_rootfs) {
+    Env env;
+    env.own_rootfs();
+    const std::string host_target = env.dir() + "/host-target";
+    BOOST_REQUIRE(::mkdir(host_target.c_str(), 0755) == 0);
+    const std::string root = env.rootfs();
+    BOOST_REQUIRE(::mkdir((root + "/d1").c_str(), 0755) == 0);
+    BOOST_REQUIRE(::mkdir((root + "/d1/d2").c_str(), 0755) == 0);
+    BOOST_REQUIRE(::symlink("../../../../../../../..", (root + "/d1/d2/up").c_str()) == 0);
+    BOOST_REQUIRE(::symlink(host_target.c_str(), (root + "/final").c_str()) == 0);
+    env.set("/mounts/-", R"({"destination":"/d1/d2/up/esc1","type":"tmpfs","source":"tmpfs"})");
+    env.set("/mounts/-", R"({"destination":"/final","type":"tmpfs","source":"tmpfs"})");
+    env.set("/root/readonly", "false");
+    env.sh("touch /esc1/in-esc1 /final/in-final && grep -c -E ' (/esc1|" + host_target +
+           ") ' /proc/self/mountinfo");
+    Result r = env.run_container("symswap");
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == "2\n", r.out);  // both tmpfs mounts, inside the container
+    // Nothing reached the host: no file, no mount on the target.
+    BOOST_TEST(!exists(host_target + "/in-final"));
+    BOOST_TEST(!exists(env.dir() + "/esc1"));
+    BOOST_TEST(!exists("/esc1"));
+    BOOST_TEST(read_file("/proc/self/mountinfo").find(host_target) == std::string::npos);
+    BOOST_TEST(exists(root + "/esc1"));
+    BOOST_TEST(exists(root + host_target));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
