@@ -143,6 +143,19 @@ BOOST_AUTO_TEST_CASE(notify_reaches_an_agent_whose_answer_the_process_gets) {
     BOOST_TEST(agent.payload.find("\"id\":\"" + id + "\"") != std::string::npos, agent.payload);
 }
 
+BOOST_AUTO_TEST_CASE(a_missing_agent_fails_create_and_leaves_nothing) {
+    Env env;
+    const std::string socket_path = "/tmp/" + unique("rt-no-agent") + ".sock";
+    env.set("/linux/seccomp",
+            R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":")" + socket_path +
+                R"(","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]})");
+    Result r = env.run_container("noagent");
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find(socket_path) != std::string::npos, r.err);
+    Result list = env.rt({"list", "-q"});
+    BOOST_TEST(list.out.empty(), list.out);
+}
+
 BOOST_AUTO_TEST_CASE(argument_comparisons_select_the_calls) {
     Env env;
     // personality(PER_LINUX32) is refused, personality(PER_LINUX) is not.
