@@ -10,10 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <memory>
-
-#include <cerrno>
 #include <optional>
 #include <string>
 
@@ -130,6 +129,9 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
     base::UniqueFd child_end(pair[1]);
     plan.sync_fd = pair[1];
     plan.close_fds.push_back(pair[0]);
+    // Before entering any namespace below (its helper processes must not land there); the
+    // init inherits the trees.
+    prepare_idmapped_mounts(plan);
 
     // A new user namespace with net/ipc/uts/cgroup namespaces joined by path: rt joins those
     // around the clone, while it is privileged over them; the child, in its new user
@@ -176,7 +178,6 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
         flags &= ~CLONE_NEWTIME;
     }
     plan.clone_flags = flags;
-    prepare_idmapped_mounts(plan);  // before the clone: the init inherits the trees
 
     pid_t pid = clone_process(static_cast<uint64_t>(flags), out.pidfd, options.cgroup_fd);
     if (pid == 0) container_init(plan);  // never returns
