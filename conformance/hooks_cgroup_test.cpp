@@ -354,10 +354,11 @@ namespace {
 // Creates and starts the bundle (process.terminal true, args rt-probe tty) with
 // --console-socket, receives the pty master over the socket (SCM_RIGHTS) and returns the
 // probe's tty report read from it.
-rapidjson::Document console_report(Bundle& b) {
+rapidjson::Document console_report(Bundle& b, std::initializer_list<std::string_view> args = {
+                                                  "/bin/rt-probe", "tty"}) {
     rapidjson::Document d;
     b.config.set("/process/terminal", "true");
-    b.config.args({"/bin/rt-probe", "tty"});
+    b.config.args(args);
     TempDir sockdir;
     std::string sock_path = sockdir.str() + "/console.sock";
     int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -432,6 +433,28 @@ BOOST_AUTO_TEST_CASE(console_size_is_applied, *needs({LIFECYCLE})) {
     BOOST_REQUIRE(d.HasMember("rows"));
     BOOST_TEST(d["rows"].GetUint() == 33u);
     BOOST_TEST(d["cols"].GetUint() == 111u);
+}
+
+// config-linux.md "Default Devices": with terminal, /dev/console is the pty (a bind mount of
+// the pseudoterminal: a Unix98 pty slave, major 136).
+BOOST_AUTO_TEST_CASE(dev_console_is_the_pty, *needs({LIFECYCLE})) {
+    Bundle b;
+    auto d = console_report(b, {"/bin/rt-probe", "stat", "/dev/console"});
+    BOOST_REQUIRE_MESSAGE(d.HasMember("major"), "/dev/console missing");
+    BOOST_TEST(d["type"].GetUint() == unsigned(S_IFCHR));
+    BOOST_TEST(d["major"].GetUint() == 136u);
+}
+
+// config.md "consoleSize": runtimes MUST ignore it when terminal is false.
+BOOST_AUTO_TEST_CASE(console_size_without_terminal_is_ignored, *needs({RUN})) {
+    Bundle b;
+    b.config.set("/process/consoleSize", R"({"height":33,"width":111})");
+    auto r = run_probe(b, {"tty"});
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    rapidjson::Document d;
+    d.Parse(r.out.c_str());
+    BOOST_REQUIRE(d.IsObject());
+    BOOST_TEST(!d["isatty"][0].GetBool());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
