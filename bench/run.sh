@@ -125,5 +125,5 @@ ${plot%,}
 GP
   done
 fi
-cat "$md" | sed -n '/^| metric/,$p' | head -60
+sed -n '/^| metric/,/^$/p' "$md"  # the table (a head here would SIGPIPE under pipefail)
 echo "bench: report in $md"
