@@ -10,8 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "linux/hooks.hpp"
@@ -105,9 +107,29 @@ bool step_session_keyring(InitPlan& plan, ChildCtx& ctx) noexcept {
     if (plan.no_new_keyring) return true;
     char name[128];
     std::snprintf(name, sizeof name, "_ses.%.100s", plan.id.c_str());
-    constexpr int kJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
-    if (::syscall(SYS_keyctl, kJoinSessionKeyring, name, 0, 0, 0) < 0 && errno != ENOSYS)
+    constexpr int kJoinSessionKeyring = 1;           // KEYCTL_JOIN_SESSION_KEYRING
+    constexpr int kSetPerm = 5;                      // KEYCTL_SETPERM
+    constexpr int kDescribe = 6;                     // KEYCTL_DESCRIBE
+    constexpr unsigned long kUserSearch = 0x080000;  // KEY_USR_SEARCH
+    long id = ::syscall(SYS_keyctl, kJoinSessionKeyring, name, 0, 0, 0);
+    if (id < 0) {
+        if (errno == ENOSYS) return true;
         return ctx.fail(errno, "join session keyring %s", name);
+    }
+    // As runc: the keyring's user may also search it. Describe: "type;uid;gid;perm;desc".
+    char desc[256];
+    long n = ::syscall(SYS_keyctl, kDescribe, id, desc, sizeof desc - 1, 0);
+    if (n <= 0) return true;
+    desc[std::min<long>(n, static_cast<long>(sizeof desc) - 1)] = '\0';
+    const char* p = desc;
+    for (int field = 0; field < 3 && p; ++field) {
+        p = std::strchr(p, ';');
+        if (p) ++p;
+    }
+    if (!p) return true;
+    unsigned long perm = std::strtoul(p, nullptr, 16);
+    // Best effort: a same-named keyring of another owner (another --root) stays as it is.
+    ::syscall(SYS_keyctl, kSetPerm, id, perm | kUserSearch, 0, 0);
     return true;
 }
 

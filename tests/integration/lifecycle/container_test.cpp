@@ -530,13 +530,14 @@ BOOST_AUTO_TEST_CASE(devices_in_a_user_namespace_are_bound_from_the_host) {
         r.err);
 }
 
-// A new session keyring named after the container, unless --no-new-keyring (as runc).
+// A new session keyring named after the container, searchable by its user (perm 3f1b....),
+// unless --no-new-keyring (as runc).
 BOOST_AUTO_TEST_CASE(session_keyring_and_no_new_keyring) {
     Env env;
     env.set("/linux/maskedPaths", "[]");  // /proc/keys readable
     for (bool keep_callers : {false, true}) {
         std::string id = env.id("keyring");
-        env.sh("grep -c ' _ses." + id + ": ' /proc/keys || true");
+        env.sh("grep ' _ses." + id + ": ' /proc/keys | grep -c ' perm 3f1b' || true");
         std::vector<std::string> args = {"run"};
         if (keep_callers) args.push_back("--no-new-keyring");
         args.insert(args.end(), {"-b", env.bundle(), id});
