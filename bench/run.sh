@@ -34,12 +34,15 @@ tsv=$outdir/results.tsv
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 args=(--out "$tsv")
 ((smoke)) && args+=(--smoke)
-# /tmp (bundles, every runtime's --root, the test netns pins) is a private tmpfs in that mount
-# namespace, like /run where runtimes keep their state in production: on the host's ext4 the
-# state files' inode allocation (ext4_new_inode) was a sixth of rt's CPU per run.
-unshare -m --propagation private sh -c \
+# TMPDIR (bundles, every runtime's --root, the test netns pins) is a private tmpfs in that
+# mount namespace, like /run where runtimes keep their state in production: on the host's ext4
+# the state files' inode allocation (ext4_new_inode) was a sixth of rt's CPU per run. A fresh
+# directory, not /tmp itself: the binaries may live under /tmp (a clone there).
+scratch=$(mktemp -d /run/rt-bench-tmp-XXXXXX)
+trap 'rm -rf "$outdir"; rmdir "$scratch" 2>/dev/null || true' EXIT
+TMPDIR=$scratch unshare -m --propagation private sh -c \
   'if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-   mount -t tmpfs -o mode=1777,size=2g rt-bench /tmp && exec "$@"' \
+   mount -t tmpfs -o mode=1777,size=2g rt-bench "$TMPDIR" && exec "$@"' \
   sh "$bin" "${args[@]}"
 
 version() { "$@" 2>/dev/null | head -1 || echo unavailable; }
