@@ -88,7 +88,7 @@ void register_exec(CLI::App& app, const GlobalOptions& global, Action& action) {
     cmd->add_option("--preserve-fds", o->preserve_fds, "fds after stdio passed on")
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--ignore-paused", o->ignore_paused, "exec even if the container is paused");
-    // security (issue 5) gives these their effect:
+    // security (docs/security.md "Capabilities" for what each does, as runc):
     cmd->add_option("-c,--cap", o->caps, "add a capability")->allow_extra_args(false);
     cmd->add_flag("--no-new-privs", o->no_new_privs, "set no_new_privs");
     cmd->add_option("--apparmor", o->apparmor, "AppArmor profile");
