@@ -242,6 +242,9 @@ BOOST_AUTO_TEST_CASE(error_codes) {
     Invocation missing_ns = base;
     missing_ns.netns = "/run/netns/rt-cni-does-not-exist-" + std::to_string(getpid());
     expect(missing_ns, 3, missing_ns.netns);
+    Invocation check_missing = missing_ns;  // CHECK of a container that is gone
+    check_missing.command = "CHECK";
+    expect(check_missing, 3, missing_ns.netns);
     Invocation not_ns = base;
     not_ns.netns = "/tmp";
     expect(not_ns, 4, "not a network namespace");
