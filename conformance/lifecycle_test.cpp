@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "suite.hpp"
@@ -466,6 +467,53 @@ BOOST_AUTO_TEST_CASE(exec_options_are_applied, *needs({LIFECYCLE, "verb:exec"}))
     for (int i = 0; i < 500 && !fs::exists(b.out() / "detached"); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     BOOST_TEST(fs::exists(b.out() / "detached"));
+}
+
+namespace {
+
+// runtime.md "State": the JSON adheres to schema/state-schema.json (required ociVersion in
+// SemVer, id, status from the enum, bundle; pid an integer >= 0, required while created or
+// running; annotations a map of strings).
+void check_state_schema(const std::string& json, const std::string& want_status) {
+    rapidjson::Document d;
+    d.Parse(json.c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject(), "state is not a JSON object: " << json);
+    for (const char* key : {"ociVersion", "id", "status", "bundle"})
+        BOOST_TEST((d.HasMember(key) && d[key].IsString()), key << " missing or not a string");
+    if (!d.HasMember("status") || !d["status"].IsString()) return;
+    std::string status = d["status"].GetString();
+    BOOST_TEST(status == want_status);
+    std::string version = d.HasMember("ociVersion") ? d["ociVersion"].GetString() : "";
+    static const std::regex semver(
+        R"(^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$)");
+    BOOST_TEST(std::regex_match(version, semver), "ociVersion '" << version << "' is not SemVer");
+    if (d.HasMember("pid")) {
+        BOOST_TEST((d["pid"].IsInt() && d["pid"].GetInt() >= 0), "pid is not an integer >= 0");
+    } else {
+        BOOST_TEST((status != "created" && status != "running"), "no pid while " << status);
+    }
+    if (d.HasMember("annotations")) {
+        BOOST_REQUIRE(d["annotations"].IsObject());
+        for (const auto& a : d["annotations"].GetObject())
+            BOOST_TEST(a.value.IsString(), "annotation " << a.name.GetString() << " not a string");
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(state_adheres_to_the_schema, *needs({LIFECYCLE})) {
+    Bundle b;
+    b.config.set("/annotations", R"({"org.conformance.k":"v"})");
+    b.config.args({"/bin/rt-probe", "sleep"});
+    std::string id = unique_name("schema");
+    ContainerGuard guard(runtime(), id);
+    BOOST_REQUIRE(runtime().create(id, b).ok());
+    check_state_schema(runtime().cmd({"state", id}).out, "created");
+    BOOST_REQUIRE(runtime().start(id).ok());
+    check_state_schema(runtime().cmd({"state", id}).out, "running");
+    BOOST_REQUIRE(runtime().kill(id, "KILL").ok());
+    BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
+    check_state_schema(runtime().cmd({"state", id}).out, "stopped");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
