@@ -18,9 +18,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "probe.hpp"
+#include "rt/oci/names.hpp"
 
 extern char** environ;
 
@@ -63,51 +65,6 @@ void write_errno(Writer& w, int err) {
 }
 
 namespace {
-
-// Capability names by bit number (linux/capability.h, up to CAP_CHECKPOINT_RESTORE).
-constexpr const char* kCapNames[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
 
 struct Limit {
     const char* name;
@@ -167,8 +124,9 @@ void write_caps(Writer& w, const std::string& status) {
         w.StartArray();
         for (unsigned bit = 0; bit < 64; ++bit) {
             if (!(mask & (uint64_t{1} << bit))) continue;
-            if (bit < std::size(kCapNames)) {
-                w.String(kCapNames[bit]);
+            if (bit < std::size(rt::oci::names::kCapabilities)) {
+                const std::string_view name = rt::oci::names::kCapabilities[bit];
+                w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
             } else {
                 w.String(("CAP_" + std::to_string(bit)).c_str());
             }
