@@ -22,11 +22,11 @@ step "build (-Werror)"
 ./scripts/build.sh default
 
 step "all tests"
-ctest --preset default -j"$(nproc)" --timeout 600
+ctest --preset default -j"$(nproc)" --timeout 600 --no-tests=error
 
 step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 ./scripts/build.sh asan
-ctest --preset asan -L unit -j"$(nproc)" --timeout 600
+ctest --preset asan -L unit -j"$(nproc)" --timeout 600 --no-tests=error
 
 step "fuzzing (${RT_FUZZ_SECONDS:-60} s per target)"
 ./scripts/build.sh fuzz
