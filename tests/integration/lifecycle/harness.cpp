@@ -10,10 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -51,13 +56,118 @@ const char* kDefaultConfig = R"({
 
 int g_counter = 0;
 
+// Every temporary directory names its owner ("<pid> <start time>" in .owner): a run that was
+// killed (ctest's timeout sends SIGKILL) or left a test through Boost's signal handling
+// (siglongjmp skips destructors) cannot clean up itself, so the next run removes what such
+// dead owners left, and a normal exit removes what this run's skipped destructors left.
+const char* kOwnerFile = ".owner";
+
+// Field 22 of /proc/<pid>/stat: tells a live owner from a reused pid.
+std::string start_time(pid_t pid) {
+    std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) return "";
+    std::istringstream in(stat.substr(paren + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && in >> field; ++i) {
+    }
+    return field;
+}
+
+std::string owner_tag() {
+    return std::to_string(::getpid()) + " " + start_time(::getpid());
+}
+
+bool owner_alive(const std::string& tag) {
+    std::istringstream in(tag);
+    pid_t pid = 0;
+    std::string start;
+    if (!(in >> pid >> start) || pid <= 0) return false;
+    return start_time(pid) == start;
+}
+
+// Deletes the containers of a harness directory's state root, then the directory (never
+// crossing into a mount left under it).
+void remove_test_dir(const std::string& dir) {
+    const std::string root = dir + "/root";
+    if (exists(root)) {
+        Result ids = run({RT_BINARY, "--root", root, "list", "-q"});
+        for (const auto& id : lines(ids.out))
+            if (!id.empty()) run({RT_BINARY, "--root", root, "delete", "--force", id});
+    }
+    run({"rm", "-rf", "--one-file-system", dir});
+}
+
+// Removes /tmp/rt-lifecycle-* directories whose owner is dead, and agent sockets of dead
+// test processes. Directories of older
+// harnesses (no .owner) count as dead when untouched for an hour: no test binary runs
+// that long (ctest's timeout), and another engineer's live run is never touched.
+void sweep_dead_owners() {
+    DIR* d = ::opendir("/tmp");
+    if (!d) return;
+    std::vector<std::string> dead;
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name.rfind("rt-", 0) == 0 && name.size() > 5 &&
+            name.compare(name.size() - 5, 5, ".sock") == 0) {
+            // Agent sockets named with unique(): "rt-<what>-<pid>-<n>.sock".
+            std::string stem = name.substr(0, name.size() - 5);
+            size_t last = stem.rfind('-');
+            size_t prev = last == std::string::npos ? last : stem.rfind('-', last - 1);
+            if (prev != std::string::npos) {
+                std::string pid = stem.substr(prev + 1, last - prev - 1);
+                if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
+                    !exists("/proc/" + pid))
+                    ::unlink(("/tmp/" + name).c_str());
+            }
+            continue;
+        }
+        if (name.rfind("rt-lifecycle-", 0) != 0) continue;
+        std::string dir = "/tmp/" + name;
+        struct stat st {};
+        if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+        if (exists(dir + "/" + kOwnerFile)) {
+            if (!owner_alive(read_file(dir + "/" + kOwnerFile))) dead.push_back(dir);
+        } else if (st.st_mtime + 3600 < ::time(nullptr)) {
+            dead.push_back(dir);
+        }
+    }
+    ::closedir(d);
+    for (const auto& dir : dead) remove_test_dir(dir);
+}
+
+// This run's live directories; whatever is still here at exit is removed then.
+struct LiveDirs {
+    std::mutex m;
+    std::set<std::string> dirs;
+    LiveDirs() { sweep_dead_owners(); }
+    ~LiveDirs() {
+        for (const auto& dir : dirs) remove_test_dir(dir);
+    }
+};
+
+LiveDirs& live_dirs() {
+    static LiveDirs live;
+    return live;
+}
+
+void forget_dir(const std::string& dir) {
+    std::lock_guard lock(live_dirs().m);
+    live_dirs().dirs.erase(dir);
+}
+
 std::string make_temp(const char* base) {
+    LiveDirs& live = live_dirs();
     std::string tmpl = std::string("/tmp/") + base + "-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (!::mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
     ::chmod(buf.data(), 0755);  // reachable by mapped users of user-namespace tests
-    return buf.data();
+    std::string dir = buf.data();
+    write_file(dir + "/" + kOwnerFile, owner_tag());
+    std::lock_guard lock(live.m);
+    live.dirs.insert(dir);
+    return dir;
 }
 
 void build_rootfs(const std::string& bundle_dir) {
@@ -74,7 +184,10 @@ struct SharedRootfs {
         dir = make_temp("rt-lifecycle-rootfs");
         build_rootfs(dir + "/b");
     }
-    ~SharedRootfs() { run({"rm", "-rf", dir}); }
+    ~SharedRootfs() {
+        forget_dir(dir);
+        run({"rm", "-rf", "--one-file-system", dir});
+    }
 };
 
 }  // namespace
@@ -194,10 +307,8 @@ Env::Env() {
 
 Env::~Env() {
     // Every container this test left behind, then the directory.
-    Result ids = run({RT_BINARY, "--root", root_, "list", "-q"});
-    for (const auto& id : lines(ids.out))
-        if (!id.empty()) run({RT_BINARY, "--root", root_, "delete", "--force", id});
-    run({"rm", "-rf", dir_});
+    forget_dir(dir_);
+    remove_test_dir(dir_);
 }
 
 std::string Env::rootfs() const {
