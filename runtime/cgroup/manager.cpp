@@ -426,6 +426,13 @@ FreezerState Manager::freezer_state() const {
     return FreezerState::Thawed;
 }
 
+FreezerDirs Manager::freezer_dirs() const {
+    FreezerDirs dirs;
+    if (const Node* u = v2_freezer(*this)) dirs.v2 = u->dir;
+    if (const Node* v1 = v1_freezer(*this)) dirs.v1 = v1->dir;
+    return dirs;
+}
+
 std::vector<pid_t> Manager::pids() const {
     const Node* n = unified_node();
     if (!n) n = node_for("pids");

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "cgroup/freezer.hpp"
 #include "cgroup/layout.hpp"
 #include "cgroup/path.hpp"
 #include "cgroup/stats.hpp"
@@ -87,6 +88,8 @@ class Manager {
     void freeze() const;
     void thaw() const;
     FreezerState freezer_state() const;
+    // What frozen() reads, for the container record (create saves it once).
+    FreezerDirs freezer_dirs() const;
 
     // Every pid in the cgroup and its descendants, sorted.
     std::vector<pid_t> pids() const;

@@ -11,7 +11,6 @@
 #include "base/process.hpp"
 #include "cli/commands.hpp"
 #include "core/container.hpp"
-#include "rt/oci/state.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/state.hpp"
 
@@ -169,10 +168,15 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
         cmd->add_flag("-q,--quiet", *quiet, "print only ids");
         cmd->callback([&action, &global, format, quiet] {
             action = [&global, format, quiet] {
-                auto list = core::Runtime(global.root).list();
                 if (*quiet) {
-                    for (const auto& c : list) std::printf("%s\n", c.record.id.c_str());
-                } else if (*format == "json") {
+                    // Names only, as they are in --root: no state file or cgroup is read.
+                    std::string out;
+                    for (const auto& id : core::Runtime(global.root).ids()) out += id + '\n';
+                    std::fputs(out.c_str(), stdout);
+                    return 0;
+                }
+                auto list = core::Runtime(global.root).list();
+                if (*format == "json") {
                     std::string out = "[";
                     for (size_t i = 0; i < list.size(); ++i) {
                         const auto& c = list[i];

@@ -92,6 +92,8 @@ class Runtime {
     void remove(const std::string& id, bool force);
     oci::State state(const std::string& id);
     std::vector<ContainerInfo> list();
+    // The container ids alone, sorted (`list -q`: no state file is read).
+    std::vector<std::string> ids() const;
     int exec(const ExecOptions& options);
 
     // cgroup verbs (issue 4, core/cgroup_ops.cpp)

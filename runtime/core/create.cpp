@@ -344,6 +344,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     record.owner = owner_name();
     record.annotations = spec.annotations;
     if (!cg.nodes().empty()) record.cgroup_path = cg.nodes().front().path;
+    record.freezer = cg.freezer_dirs();
     std::string creating = make_state(record, oci::Status::Creating);
     // createContainer/startContainer run in the container namespace: their state carries the
     // pid as seen there (runtime.md "State"), 1 in a new pid namespace.

@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "base/process.hpp"
 #include "cgroup/container.hpp"
+#include "cgroup/freezer.hpp"
 #include "core/container.hpp"
 #include "core/created.hpp"
 #include "core/foreground.hpp"
@@ -65,11 +66,15 @@ void destroy_cgroup(const ContainerDir& dir) {
 
 oci::Status derive_status(const ContainerDir& dir, const ContainerRecord& record) {
     if (!base::process_alive(record.pid, record.start_time)) return oci::Status::Stopped;
-    // Paused before created, as runc: a created container can be paused too.
+    // Paused before created, as runc: a created container can be paused too. The freezer
+    // dirs come from the record (no cgroup.json parse per container in `list`); records
+    // written before they were kept fall back to cgroup.json.
     try {
-        if (auto cg = cgroup::load_for_container(dir.fd());
-            cg && cg->freezer_state() != cgroup::FreezerState::Thawed)
-            return oci::Status::Paused;
+        std::optional<cgroup::FreezerDirs> dirs = record.freezer;
+        if (!dirs) {
+            if (auto cg = cgroup::load_for_container(dir.fd())) dirs = cg->freezer_dirs();
+        }
+        if (dirs && cgroup::frozen(*dirs)) return oci::Status::Paused;
     } catch (const Error& e) {
         base::log_warning(std::string("cgroup state of \"") + record.id + "\": " + e.what());
     }
@@ -220,16 +225,21 @@ oci::State Runtime::state(const std::string& id) {
     ContainerDir dir = store_.open(id);
     oci::State st;
     st.id = id;
-    if (!dir.has_record()) {
+    std::optional<ContainerRecord> stored = dir.try_read_record();
+    if (!stored) {
         st.status = oci::Status::Creating;
         return st;
     }
-    ContainerRecord record = dir.read_record();
+    const ContainerRecord& record = *stored;
     st.status = derive_status(dir, record);
     if (st.status != oci::Status::Stopped) st.pid = record.pid;
     st.bundle = record.bundle;
     st.annotations = record.annotations;
     return st;
+}
+
+std::vector<std::string> Runtime::ids() const {
+    return store_.ids();
 }
 
 std::vector<ContainerInfo> Runtime::list() {
@@ -238,12 +248,12 @@ std::vector<ContainerInfo> Runtime::list() {
         try {
             ContainerDir dir = store_.open(id);
             ContainerInfo info;
-            if (!dir.has_record()) {
+            if (auto record = dir.try_read_record()) {
+                info.record = std::move(*record);
+                info.status = derive_status(dir, info.record);
+            } else {
                 info.record.id = id;
                 info.status = oci::Status::Creating;
-            } else {
-                info.record = dir.read_record();
-                info.status = derive_status(dir, info.record);
             }
             out.push_back(std::move(info));
         } catch (const Error& e) {

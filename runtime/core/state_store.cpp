@@ -58,6 +58,15 @@ std::string serialize_record(const ContainerRecord& r) {
     w.EndObject();
     w.Key("cgroupPath");
     w.String(r.cgroup_path);
+    if (r.freezer) {
+        w.Key("freezer");
+        w.StartObject();
+        w.Key("v2");
+        w.String(r.freezer->v2);
+        w.Key("v1");
+        w.String(r.freezer->v1);
+        w.EndObject();
+    }
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -86,6 +95,15 @@ ContainerRecord parse_record(const std::string& json, const std::string& origin)
         r.pid = it->value.GetInt();
     if (auto it = root.FindMember("startTime"); it != root.MemberEnd() && it->value.IsUint64())
         r.start_time = it->value.GetUint64();
+    if (auto it = root.FindMember("freezer"); it != root.MemberEnd() && it->value.IsObject()) {
+        const rapidjson::Value& obj = it->value;
+        cgroup::FreezerDirs dirs;
+        auto v2 = obj.FindMember("v2");
+        auto v1 = obj.FindMember("v1");
+        if (v2 != obj.MemberEnd() && v2->value.IsString()) dirs.v2 = v2->value.GetString();
+        if (v1 != obj.MemberEnd() && v1->value.IsString()) dirs.v1 = v1->value.GetString();
+        r.freezer = std::move(dirs);
+    }
     if (auto it = root.FindMember("annotations"); it != root.MemberEnd() && it->value.IsObject()) {
         const rapidjson::Value& obj = it->value;
         for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m)
@@ -108,17 +126,36 @@ bool ContainerDir::has_exec_socket() const {
     return ::faccessat(fd_.get(), "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-ContainerRecord ContainerDir::read_record() const {
-    try {
-        return parse_record(base::read_file_at(fd_.get(), "state.json"), path_ + "/state.json");
-    } catch (Error& e) {
-        if (e.kind() == ErrorKind::NotFound)
-            throw Error("container \"" + id_ +
-                            "\" is still being created or was left "
-                            "half-created (no state.json)",
-                        ErrorKind::WrongState);
-        throw;
+std::optional<ContainerRecord> ContainerDir::try_read_record() const {
+    // No faccessat first: the open answers whether it exists. One read sized by fstat
+    // (state.json is replaced by rename, never written in place, so its size holds).
+    base::UniqueFd fd(::openat(fd_.get(), "state.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw Error("open " + path_ + "/state.json", errno);
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw Error("stat " + path_ + "/state.json", errno);
+    std::string text(static_cast<size_t>(st.st_size) + 1, '\0');
+    size_t have = 0;
+    for (;;) {
+        ssize_t n = ::read(fd.get(), text.data() + have, text.size() - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw Error("read " + path_ + "/state.json", errno);
+        have += static_cast<size_t>(n);
+        // A short read of a regular file is its end; a full buffer means it grew: read on.
+        if (have < text.size() || n == 0) break;
+        text.resize(text.size() * 2);
+    }
+    text.resize(have);
+    return parse_record(text, path_ + "/state.json");
+}
+
+ContainerRecord ContainerDir::read_record() const {
+    if (auto record = try_read_record()) return std::move(*record);
+    throw Error(
+        "container \"" + id_ + "\" is still being created or was left half-created (no state.json)",
+        ErrorKind::WrongState);
 }
 
 void ContainerDir::write_record(const ContainerRecord& record) const {

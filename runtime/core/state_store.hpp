@@ -13,10 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/fd.hpp"
+#include "cgroup/freezer.hpp"
 #include "rt/oci/spec.hpp"
 #include "rt/oci/state.hpp"
 
@@ -39,6 +41,9 @@ struct ContainerRecord {
     oci::StringMap annotations;
     // cgroup (issue 4): where the container's cgroup lives, for delete/pause/stats.
     std::string cgroup_path;
+    // Where the paused check reads (saved at create: `list` and `state` need not parse
+    // cgroup.json). nullopt in records written before it was kept: cgroup.json then.
+    std::optional<cgroup::FreezerDirs> freezer;
 };
 
 std::string serialize_record(const ContainerRecord& record);
@@ -56,6 +61,8 @@ class ContainerDir {
     void lock();
     bool has_record() const;
     ContainerRecord read_record() const;
+    // As read_record, but nullopt while there is no state.json (still being created).
+    std::optional<ContainerRecord> try_read_record() const;
     void write_record(const ContainerRecord& record) const;
     bool has_exec_socket() const;
 
@@ -77,7 +84,7 @@ class StateStore {
     ContainerDir open(const std::string& id) const;
     // Removes a container dir and everything in it.
     void remove(const std::string& id) const;
-    // Ids of every container dir (for `list`).
+    // Ids of every container dir, sorted (for `list`; `list -q` needs nothing more).
     std::vector<std::string> ids() const;
 
   private:

@@ -285,6 +285,17 @@ BOOST_AUTO_TEST_CASE(pause_a_created_container) {
     r = env.rt({"pause", id});
     BOOST_TEST(r.code == 0, r.err);
     BOOST_TEST(env.status(id) == "paused");
+    // list reads the freezer dirs kept in state.json; list -q only the names.
+    BOOST_TEST(contains(env.rt({"list", "--format", "json"}).out, "\"status\":\"paused\""));
+    BOOST_TEST(contains(env.rt({"list", "-q"}).out, id + "\n"));
+    // A record written before the freezer dirs were kept: found through cgroup.json.
+    std::string state_file = env.root() + "/" + id + "/state.json";
+    std::string record = slurp(state_file);
+    auto at = record.find(",\"freezer\":{");
+    BOOST_REQUIRE(at != std::string::npos);
+    std::ofstream(state_file, std::ios::trunc) << record.substr(0, at) + "}";
+    BOOST_TEST(env.status(id) == "paused");
+    BOOST_TEST(contains(env.rt({"list"}).out, "paused"));
     r = env.rt({"start", id});
     BOOST_TEST(r.code != 0);
     BOOST_TEST(contains(r.err, "status is paused"), r.err);

@@ -2,6 +2,7 @@
 // dispatch across v1/v2, errors for missing controllers, destroy, state round trip.
 #include <boost/test/unit_test.hpp>
 
+#include "cgroup/freezer.hpp"
 #include "cgroup/manager.hpp"
 #include "fake_tree.hpp"
 
@@ -42,6 +43,30 @@ struct FakeHybrid {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(manager)
+
+// The paused check of list/state: v2 cgroup.events "frozen 1", v1 FROZEN or FREEZING; a
+// cgroup that is gone (or none kept) reads as thawed.
+BOOST_AUTO_TEST_CASE(frozen_reads_events_and_freezer_state) {
+    TempDir t;
+    FreezerDirs dirs{t / "v2", t / "v1"};
+    put(t / "v2/cgroup.events", "populated 1\nfrozen 0\n");
+    put(t / "v1/freezer.state", "THAWED\n");
+    BOOST_TEST(!frozen(dirs));
+    put(t / "v2/cgroup.events", "populated 1\nfrozen 1\n");
+    BOOST_TEST(frozen(dirs));
+    BOOST_TEST(frozen(FreezerDirs{t / "v2", ""}));
+    put(t / "v2/cgroup.events", "populated 1\nfrozen 0\n");
+    put(t / "v1/freezer.state", "FREEZING\n");
+    BOOST_TEST(frozen(dirs));
+    put(t / "v1/freezer.state", "FROZEN\n");
+    BOOST_TEST(frozen(FreezerDirs{"", t / "v1"}));
+    BOOST_TEST(!frozen(FreezerDirs{t / "v2", ""}));
+    // No "frozen" key (a kernel without the v2 freezer), missing files, nothing kept.
+    put(t / "v2/cgroup.events", "populated 1\n");
+    BOOST_TEST(!frozen(FreezerDirs{t / "v2", ""}));
+    BOOST_TEST(!frozen(FreezerDirs{t / "gone2", t / "gone1"}));
+    BOOST_TEST(!frozen(FreezerDirs{}));
+}
 
 BOOST_AUTO_TEST_CASE(create_makes_a_dir_on_every_hierarchy) {
     FakeHybrid h;

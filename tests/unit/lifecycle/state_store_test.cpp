@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "base/fs.hpp"
 #include "core/state_store.hpp"
@@ -48,6 +49,7 @@ BOOST_AUTO_TEST_CASE(record_round_trip) {
     r.owner = "root";
     r.annotations = {{"a", "1"}, {"quote\"d", "x\ny"}};
     r.cgroup_path = "/sys/fs/cgroup/x";
+    r.freezer = cgroup::FreezerDirs{"/sys/fs/cgroup/unified/x", "/sys/fs/cgroup/freezer/x"};
     auto back = core::parse_record(core::serialize_record(r), "state.json");
     BOOST_TEST(back.id == r.id);
     BOOST_TEST(back.bundle == r.bundle);
@@ -58,6 +60,47 @@ BOOST_AUTO_TEST_CASE(record_round_trip) {
     BOOST_TEST(back.owner == r.owner);
     BOOST_TEST(back.cgroup_path == r.cgroup_path);
     BOOST_TEST((back.annotations == r.annotations));
+    BOOST_REQUIRE(back.freezer.has_value());
+    BOOST_TEST(back.freezer->v2 == r.freezer->v2);
+    BOOST_TEST(back.freezer->v1 == r.freezer->v1);
+    // A container without a freezer keeps an empty one (no cgroup.json fallback later).
+    r.freezer = cgroup::FreezerDirs{};
+    back = core::parse_record(core::serialize_record(r), "state.json");
+    BOOST_REQUIRE(back.freezer.has_value());
+    BOOST_TEST(back.freezer->v2.empty());
+    BOOST_TEST(back.freezer->v1.empty());
+    // Records written before the freezer dirs were kept: none (derive_status reads
+    // cgroup.json then).
+    r.freezer.reset();
+    back = core::parse_record(core::serialize_record(r), "state.json");
+    BOOST_TEST(!back.freezer.has_value());
+}
+
+// try_read_record: nullopt while there is no state.json, else the record (one read sized
+// by fstat, also for a record larger than any fixed buffer); read_record names the state.
+BOOST_AUTO_TEST_CASE(try_read_record_absent_and_present) {
+    TempDir tmp;
+    core::StateStore store(tmp.path);
+    core::ContainerDir dir = store.reserve("c1");
+    BOOST_TEST(!dir.try_read_record().has_value());
+    try {
+        dir.read_record();
+        BOOST_FAIL("no error");
+    } catch (const Error& e) {
+        BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(ErrorKind::WrongState));
+        BOOST_TEST(std::string(e.what()).find("no state.json") != std::string::npos);
+    }
+    core::ContainerRecord r;
+    r.id = "c1";
+    r.pid = 7;
+    r.annotations = {{"big", std::string(20000, 'x')}};
+    dir.write_record(r);
+    auto back = dir.try_read_record();
+    BOOST_REQUIRE(back.has_value());
+    BOOST_TEST(back->id == "c1");
+    BOOST_TEST(back->pid == 7);
+    BOOST_TEST(back->annotations["big"].size() == 20000u);
+    BOOST_TEST(store.ids() == std::vector<std::string>{"c1"});
 }
 
 BOOST_AUTO_TEST_CASE(state_store_reserve_is_exclusive_and_leaves_the_first_untouched) {
