@@ -47,13 +47,35 @@ bool is_dir(const char* path) noexcept {
     return ::stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// Applies propagation and recursive attributes to the mount now at `dest` (re-resolved, so
-// the fd is the new mount's root, not the covered directory).
-bool finish_mount(const MountPlan& m, bool in_userns, ChildCtx& ctx) noexcept {
+// The mount just made on `dest_fd` (the destination it covered): its last component looked
+// up again in the parent directory of that inode. A lookup from the rootfs by path would
+// follow whatever the container swapped into an ancestor meanwhile (CVE-2021-30465 style
+// rename exchanges) and meet a plain directory instead of the new mount.
+int open_new_mount(const MountPlan& m, int dest_fd) noexcept {
+    const std::string& d = m.destination;
+    size_t slash = d.find_last_of('/');
+    const char* name = slash == std::string::npos ? d.c_str() : d.c_str() + slash + 1;
+    struct stat st {};
+    // A file destination has no ".." to go through: it is looked up from the rootfs again.
+    if (!*name || std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0 ||
+        ::fstat(dest_fd, &st) != 0 || !S_ISDIR(st.st_mode))
+        return open_in_root(g_rootfd, d.c_str(), O_PATH);
+    int parent = ::openat(dest_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (parent < 0) return -1;
+    int fd = ::openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    ::close(parent);
+    errno = e;
+    return fd;
+}
+
+// Applies propagation and recursive attributes to the mount just made on `dest_fd` (reopened,
+// so the fd is the new mount's root, not the covered directory).
+bool finish_mount(const MountPlan& m, int dest_fd, bool in_userns, ChildCtx& ctx) noexcept {
     const MountOptions& o = m.options;
     bool remount = o.bind && (o.flags & kLockableFlags);
     if (!remount && o.propagation.empty() && !o.attr_set && !o.attr_clr) return true;
-    int fd = open_in_root(g_rootfd, m.destination.c_str(), O_PATH);
+    int fd = open_new_mount(m, dest_fd);
     if (fd < 0) return ctx.fail(errno, "mounts[%zu] %s: reopen", m.index, m.destination.c_str());
     char path[64];
     fd_path(fd, path, sizeof path);
@@ -257,8 +279,9 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
     bool ok = true;
     if (m.type == "cgroup" || m.type == "cgroup2") {
         ok = mount_cgroup(plan, m, fd, ctx);
+        ok = ok && finish_mount(m, fd, plan.new_userns, ctx);
         ::close(fd);
-        return ok && finish_mount(m, plan.new_userns, ctx);
+        return ok;
     }
     if (o.bind && m.idmap_tree) {
         // The idmapped copy the parent prepared (linux/idmap.hpp), attached on the resolved
@@ -290,8 +313,9 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
             ok = ctx.fail(errno, "mounts[%zu] mount %s (%s) on %s", m.index, source, m.type.c_str(),
                           m.destination.c_str());
     }
+    ok = ok && finish_mount(m, fd, plan.new_userns, ctx);
     ::close(fd);
-    return ok && finish_mount(m, plan.new_userns, ctx);
+    return ok;
 }
 
 struct DefaultDevice {

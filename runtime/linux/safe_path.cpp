@@ -197,8 +197,23 @@ static int mkdir_all_depth(int rootfd, const char* path, mode_t mode, bool leaf_
                 errno = e;
                 return -1;
             }
-            fd = open_in_root(rootfd, prefix, O_PATH);
-            if (fd < 0 && errno == ENOENT && depth < 40) {
+            // What was just made, through the parent's inode: looking the prefix up from the
+            // root again would follow whatever the container swapped into an ancestor
+            // meanwhile (rename exchange with a symlink) and miss it. A symlink found here is
+            // resolved from the root below, as before; one that turns back into something
+            // else while we look (the same exchange race) is looked at again, a few times.
+            for (int tries = 0;; ++tries) {
+                fd = -1;
+                if (std::strcmp(comp, ".") != 0 && std::strcmp(comp, "..") != 0) {
+                    fd = ::openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                    struct stat st {};
+                    if (fd >= 0 && (::fstat(fd, &st) != 0 || S_ISLNK(st.st_mode))) {
+                        ::close(fd);
+                        fd = -1;
+                    }
+                }
+                if (fd < 0) fd = open_in_root(rootfd, prefix, O_PATH);
+                if (fd >= 0 || errno != ENOENT || depth >= 40) break;
                 // A dangling symlink: create its target, resolved inside the root (absolute
                 // targets are relative to the root), then the rest of the path below it.
                 char target[PATH_MAX];
@@ -217,7 +232,9 @@ static int mkdir_all_depth(int rootfd, const char* path, mode_t mode, bool leaf_
                     }
                     return mkdir_all_depth(rootfd, next, mode, leaf_file, depth + 1);
                 }
+                if (errno == EINVAL && tries < 16) continue;  // no longer a symlink
                 errno = ENOENT;
+                break;
             }
         }
         if (fd < 0) {
