@@ -9,9 +9,11 @@
 // (Symlinked mount destinations, CVE-2021-30465, and the fd listing are in
 // tests/integration/lifecycle/container_test.cpp; masked/readonly paths too.)
 #define BOOST_TEST_MODULE security integration : known attacks
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -19,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <condition_variable>
@@ -476,6 +479,109 @@ BOOST_AUTO_TEST_CASE(symlinked_mount_destinations_stay_in_the_rootfs) {
     BOOST_TEST(read_file("/proc/self/mountinfo").find(host_target) == std::string::npos);
     BOOST_TEST(exists(root + "/esc1"));
     BOOST_TEST(exists(root + host_target));
+}
+
+// Entries of a directory ("." and ".." aside); -1 when it cannot be read.
+int entries(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return -1;
+    int n = 0;
+    while (dirent* e = ::readdir(d))
+        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) ++n;
+    ::closedir(d);
+    return n;
+}
+
+// Keeps exchanging `a` (a directory) and `b` (a symlink) with renameat2(RENAME_EXCHANGE)
+// until destroyed: whoever resolves a path through `a` meets either, at any moment.
+class Swapper {
+  public:
+    Swapper(std::string a, std::string b) : a_(std::move(a)), b_(std::move(b)) {
+        thread_ = std::thread([this] {
+            while (!stop_.load(std::memory_order_relaxed)) {
+                if (::renameat2(AT_FDCWD, a_.c_str(), AT_FDCWD, b_.c_str(), RENAME_EXCHANGE) == 0)
+                    swaps_.fetch_add(1, std::memory_order_relaxed);
+            }
+        });
+    }
+    ~Swapper() {
+        stop_ = true;
+        thread_.join();
+    }
+    long swaps() const { return swaps_.load(); }
+
+  private:
+    std::string a_, b_;
+    std::atomic<bool> stop_{false};
+    std::atomic<long> swaps_{0};
+    std::thread thread_;
+};
+
+// The race of CVE-2021-30465: while rt sets up many bind mounts under /race, /race keeps
+// being exchanged with a symlink to an absolute host directory (the canary). A runtime that
+// resolves destinations by path on the host (mkdir -p + mount <rootfs>/race/mN) follows the
+// symlink at some point and creates (and mounts on) <canary>/mN on the host; rt resolves
+// every destination inside the rootfs (RESOLVE_IN_ROOT), so the symlink leads to
+// <rootfs>/<canary path> and the host canary stays empty and unmounted. The symlink aims at
+// a test directory rather than "/" so that a regression cannot touch the host's root.
+BOOST_AUTO_TEST_CASE(mount_destinations_swapped_with_a_host_symlink_never_leave_the_rootfs) {
+    constexpr int kMounts = 24, kIterations = 50;
+    Env env;
+    env.own_rootfs();
+    env.set("/root/readonly", "false");
+    const std::string canary = env.dir() + "/canary", source = env.dir() + "/source";
+    BOOST_REQUIRE(::mkdir(canary.c_str(), 0755) == 0);
+    BOOST_REQUIRE(::mkdir(source.c_str(), 0755) == 0);
+    write_file(source + "/marker", "source");
+    const std::string race = env.rootfs() + "/race", link = env.rootfs() + "/race-link";
+    BOOST_REQUIRE(::mkdir(race.c_str(), 0755) == 0);
+    BOOST_REQUIRE(::symlink(canary.c_str(), link.c_str()) == 0);
+    for (int i = 0; i < kMounts; ++i)
+        env.set("/mounts/-", R"({"destination":"/race/m)" + std::to_string(i) +
+                                 R"(","type":"bind","source":")" + source +
+                                 R"(","options":["rbind","ro"]})");
+    env.sh("true");
+
+    // Control: the same race against naive by-path resolution (what rt must not do) does
+    // reach the canary, so the swapping below is fast enough to catch a regression.
+    {
+        Swapper swapper(race, link);
+        bool escaped = false;
+        for (int i = 0; i < 20000 && !escaped; ++i) {
+            const std::string path = race + "/naive" + std::to_string(i);
+            if (::mkdir(path.c_str(), 0755) == 0)
+                escaped = exists(canary + "/naive" + std::to_string(i));
+        }
+        BOOST_REQUIRE_MESSAGE(escaped, "the swapper never won the race against a by-path mkdir");
+    }
+    run({"rm", "-rf", "--one-file-system", canary});
+    BOOST_REQUIRE(::mkdir(canary.c_str(), 0755) == 0);
+
+    int succeeded = 0;
+    long swaps = 0;
+    for (int i = 0; i < kIterations; ++i) {
+        Result r;
+        {
+            Swapper swapper(race, link);
+            r = env.run_container("race");
+            swaps += swapper.swaps();
+        }
+        if (r.code == 0)
+            ++succeeded;
+        else
+            BOOST_TEST_MESSAGE("iteration " << i << ": exit " << r.code << " " << r.err);
+        // Nothing was created or mounted on the host side of the symlink.
+        BOOST_TEST_REQUIRE(entries(canary) == 0,
+                           "iteration " << i << ": " << canary << " got entries");
+        BOOST_TEST_REQUIRE(read_file("/proc/self/mountinfo").find(env.dir()) == std::string::npos,
+                           "iteration " << i << ": a mount landed under " << env.dir());
+    }
+    BOOST_TEST_MESSAGE(succeeded << "/" << kIterations << " runs succeeded, " << swaps
+                                 << " exchanges");
+    BOOST_TEST(swaps > 0);
+    // rt resolves a destination once and mounts through that handle: a swap can move a
+    // half-made destination, never make rt fail.
+    BOOST_TEST(succeeded == kIterations);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
