@@ -1,6 +1,7 @@
 // config-linux.md "seccomp" and the default privilege drop seen from inside.
 #include <poll.h>
 #include <rapidjson/document.h>
+#include <seccomp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -95,6 +96,76 @@ BOOST_AUTO_TEST_CASE(seccomp_errno_ret_on_an_action_without_errno_is_an_error,
     ContainerGuard guard(runtime(), id);
     auto r = runtime().run(id, b);
     BOOST_TEST(!r.ok(), "errnoRet with SCMP_ACT_KILL accepted");
+    BOOST_TEST(!std::filesystem::exists(b.out() / "ran"));
+}
+
+// Every x86_64 system call libseccomp knows except `except`, as a JSON "names" array: an allow
+// list for a default-deny filter that the runtime's last steps and the probe all get through.
+static std::string all_syscalls_except(std::initializer_list<std::string_view> except) {
+    std::string names;
+    for (int nr = 0; nr < 1024; ++nr) {
+        char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+        if (!name) continue;
+        std::string_view n(name);
+        bool skip = false;
+        for (auto e : except) skip |= n == e;
+        if (!skip) names += (names.empty() ? "\"" : ",\"") + std::string(n) + "\"";
+        std::free(name);
+    }
+    return "[" + names + "]";
+}
+
+// config-linux.md "seccomp" defaultErrnoRet: with defaultAction SCMP_ACT_ERRNO a syscall no
+// rule names fails with defaultErrnoRet; without defaultErrnoRet it fails with EPERM.
+BOOST_AUTO_TEST_CASE(seccomp_default_errno_ret, *needs({RUN, "seccomp"})) {
+    std::string allow = all_syscalls_except({"mkdir", "mkdirat"});
+    Bundle b;
+    b.config.set("/linux/seccomp", R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":71,
+        "architectures":["SCMP_ARCH_X86_64"],
+        "syscalls":[{"names":)" + allow +
+                                       R"(,"action":"SCMP_ACT_ALLOW"}]})");
+    auto blocked = run_probe(b, {"syscall", "mkdir"});
+    BOOST_TEST(parse_probe_action(blocked.out).err == 71, blocked.describe());
+    auto allowed = run_probe(b, {"syscall", "getppid"});
+    BOOST_TEST(parse_probe_action(allowed.out).err == 0, allowed.describe());
+    Bundle d;
+    d.config.set("/linux/seccomp", R"({"defaultAction":"SCMP_ACT_ERRNO",
+        "architectures":["SCMP_ARCH_X86_64"],
+        "syscalls":[{"names":)" + allow +
+                                       R"(,"action":"SCMP_ACT_ALLOW"}]})");
+    auto eperm = run_probe(d, {"syscall", "mkdir"});
+    BOOST_TEST(parse_probe_action(eperm.out).err == EPERM, eperm.describe());
+}
+
+// config-linux.md "seccomp" flags: SECCOMP_FILTER_FLAG_LOG is a listed flag, accepted, and the
+// filter it comes with applies.
+BOOST_AUTO_TEST_CASE(seccomp_log_flag_is_accepted,
+                     *needs({RUN, "seccomp", "seccompflag:SECCOMP_FILTER_FLAG_LOG"})) {
+    Bundle b;
+    b.config.set("/linux/seccomp", R"({"defaultAction":"SCMP_ACT_ALLOW",
+        "flags":["SECCOMP_FILTER_FLAG_LOG"],
+        "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]})");
+    auto blocked = run_probe(b, {"syscall", "mkdir"});
+    BOOST_TEST(parse_probe_action(blocked.out).err == 38, blocked.describe());
+    auto allowed = run_probe(b, {"syscall", "getpid"});
+    BOOST_TEST(parse_probe_action(allowed.out).err == 0, allowed.describe());
+}
+
+// config-linux.md "seccomp" flags lists the valid constants; a flag that is not one of them
+// cannot be passed to seccomp(2), so the runtime fails (runtime.md "Errors") and the process
+// does not run. Only meaningful for a runtime that supports flags at all (runc 1.1.5 rejects
+// every flag: "seccomp flags are not yet supported by runc").
+BOOST_AUTO_TEST_CASE(seccomp_unknown_flag_is_an_error,
+                     *needs({RUN, "seccomp", "seccompflag:SECCOMP_FILTER_FLAG_LOG"})) {
+    Bundle b;
+    b.config.set("/linux/seccomp", R"({"defaultAction":"SCMP_ACT_ALLOW",
+        "flags":["SECCOMP_FILTER_FLAG_NO_SUCH_FLAG"],
+        "syscalls":[{"names":["getppid"],"action":"SCMP_ACT_ERRNO"}]})");
+    b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    std::string id = unique_name("badflag");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_TEST(!r.ok(), "an unknown seccomp flag was accepted");
     BOOST_TEST(!std::filesystem::exists(b.out() / "ran"));
 }
 

@@ -25,6 +25,7 @@ const CniPlugin& plugin();
 //   "runtime"            RUNTIME is set and executable
 //   "verb:create" ...    the runtime has that subcommand
 //   "ns:user", "hook:poststop", "seccomp", "capabilities", "cgroup:v1", "mountopt:rro" ...
+//   "seccompflag:SECCOMP_FILTER_FLAG_LOG" (linux.seccomp.supportedFlags)
 //                        claimed by the runtime's `features` (see Runtime::claims)
 //   "spec:1.2.0"         the runtime's features ociVersionMax is at least 1.2.0
 //   "cni"                CNI_PLUGIN is set and answers VERSION

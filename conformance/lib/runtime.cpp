@@ -54,6 +54,8 @@ Runtime::Runtime(std::string path) : path_(std::move(path)) {
             const auto& sc = linux["seccomp"];
             if (sc.HasMember("enabled") && sc["enabled"].IsTrue()) features_.insert("seccomp");
             add_list(sc.HasMember("actions") ? &sc["actions"] : nullptr, "seccomp:");
+            add_list(sc.HasMember("supportedFlags") ? &sc["supportedFlags"] : nullptr,
+                     "seccompflag:");
         }
         if (linux.HasMember("cgroup") && linux["cgroup"].IsObject()) {
             const auto& cg = linux["cgroup"];
