@@ -622,4 +622,144 @@ BOOST_AUTO_TEST_CASE(runtime_config_ips_capability, *needs({"cni"})) {
     BOOST_TEST(env.reservations() == 0u);
 }
 
+namespace {
+// ADD of a second container (its own id and netns) to env's network with config cfg.
+CniOutcome add_other(const CniEnv& env, const NetNs& netns, const std::string& suffix,
+                     const std::string& cfg, const std::string& command = "ADD") {
+    CniCall c;
+    c.command = command;
+    c.container_id = env.id + suffix;
+    c.netns = netns.path();
+    c.config = cfg;
+    return plugin().call(c, env.host);
+}
+RunResult ping(const NetNs& from, const std::string& ip) {
+    return run_in_netns(from, {"/bin/busybox", "ping", "-c", "1", "-W", "2", ip});
+}
+}  // namespace
+
+// bridge.md "portIsolation": the host ports are isolated, so two containers on one bridge
+// cannot reach each other, while both still reach the gateway (the bridge's address).
+BOOST_AUTO_TEST_CASE(port_isolation_separates_containers, *needs({"cni"})) {
+    CniEnv env;
+    std::string cfg = env.config(default_version(), R"("portIsolation":true)");
+    auto add_a = env.add(cfg);
+    BOOST_REQUIRE_MESSAGE(add_a.run.ok(), add_a.text());
+    NetNs second;
+    auto add_b = add_other(env, second, "-b", cfg);
+    BOOST_REQUIRE_MESSAGE(add_b.run.ok(), add_b.text());
+    auto gw_a = ping(env.container, kGateway);
+    BOOST_TEST(gw_a.ok(), gw_a.describe());
+    auto gw_b = ping(second, kGateway);
+    BOOST_TEST(gw_b.ok(), gw_b.describe());
+    auto across = ping(env.container, first_ip(add_b.json));
+    BOOST_TEST(!across.ok(), "isolated ports reached each other: " << across.describe());
+    for (const auto& p : env.ports()) {
+        std::string out = bridge_tool(env.host, {"-d", "link", "show", "dev", p.name});
+        BOOST_TEST(out.find("isolated on") != std::string::npos, out);
+    }
+    BOOST_TEST(add_other(env, second, "-b", cfg, "DEL").run.ok());
+    BOOST_TEST(env.del(cfg).run.ok());
+}
+
+// bridge.md "forceAddress": when the bridge already has another address of the subnet, ADD
+// fails without forceAddress and replaces the address with it.
+BOOST_AUTO_TEST_CASE(force_address_replaces_the_bridge_address, *needs({"cni"})) {
+    CniEnv env;
+    std::string first =
+        env.config(default_version(), "", env.host_local(R"([[{"subnet":"10.241.0.0/24"}]])"));
+    auto add = env.add(first);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    BOOST_REQUIRE(has_cidr(env.net(env.host).cidrs_of(env.bridge), "10.241.0.1/24"));
+    std::string ranges = R"([[{"subnet":"10.241.0.0/24","gateway":"10.241.0.2"}]])";
+    NetNs second;
+    std::string kept = env.config(default_version(), "", env.host_local(ranges));
+    auto refused = add_other(env, second, "-b", kept);
+    BOOST_TEST(!refused.run.ok(), "a second gateway address was accepted without forceAddress");
+    add_other(env, second, "-b", kept, "DEL");
+    BOOST_TEST(has_cidr(env.net(env.host).cidrs_of(env.bridge), "10.241.0.1/24"));
+    NetNs third;
+    std::string forced =
+        env.config(default_version(), R"("forceAddress":true)", env.host_local(ranges));
+    auto replaced = add_other(env, third, "-c", forced);
+    BOOST_TEST(replaced.run.ok(), replaced.text());
+    auto cidrs = env.net(env.host).cidrs_of(env.bridge);
+    BOOST_TEST(has_cidr(cidrs, "10.241.0.2/24"));
+    BOOST_TEST(!has_cidr(cidrs, "10.241.0.1/24"), "forceAddress kept the old address");
+    add_other(env, third, "-c", forced, "DEL");
+    env.del(first);
+}
+
+// bridge.md "enabledad" (default false): DAD is off for the container interface's addresses
+// unless enabledad is true. The kernel shows "off" in one of two ways: accept_dad 0 on the
+// interface (the reference) or IFA_F_NODAD ("nodad") on each address (rt-bridge).
+BOOST_AUTO_TEST_CASE(enabledad_controls_dad_on_the_container_interface, *needs({"cni"})) {
+    for (bool dad : {false, true}) {
+        CniEnv env;
+        std::string cfg = env.config(default_version(), dad ? R"("enabledad":true)" : "",
+                                     env.host_local(R"([[{"subnet":"fd00:240:0:1::/64"}]])"));
+        auto add = env.add(cfg);
+        BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+        auto sysctl = run_in_netns(
+            env.container, {"/bin/busybox", "cat", "/proc/sys/net/ipv6/conf/eth0/accept_dad"});
+        BOOST_REQUIRE_MESSAGE(sysctl.ok(), sysctl.describe());
+        auto addrs =
+            run_in_netns(env.container, {"/sbin/ip", "-6", "-o", "addr", "show", "dev", "eth0"});
+        BOOST_REQUIRE_MESSAGE(addrs.ok(), addrs.describe());
+        BOOST_REQUIRE(addrs.out.find("fd00:240:0:1:") != std::string::npos);
+        std::string global = addrs.out.substr(addrs.out.find("fd00:240:0:1:"));
+        global = global.substr(0, global.find('\n'));
+        bool dad_off = std::stoi(sysctl.out) == 0 || global.find("nodad") != std::string::npos;
+        BOOST_TEST(dad_off == !dad,
+                   "enabledad " << dad << ": accept_dad " << sysctl.out << ", address " << global);
+        env.del(cfg);
+    }
+}
+
+// bridge.md "disableContainerInterface": the container's interface is left down, and IPAM
+// cannot be used with it (so an ipam section is an error).
+BOOST_AUTO_TEST_CASE(disable_container_interface_leaves_it_down, *needs({"cni"})) {
+    CniEnv env;
+    std::string with_ipam = env.config(default_version(), R"("disableContainerInterface":true)");
+    auto refused = env.add(with_ipam);
+    BOOST_TEST(!refused.run.ok(), "disableContainerInterface with IPAM was accepted");
+    env.del(with_ipam);
+    rapidjson::Document d;
+    d.Parse(with_ipam.c_str());
+    d.RemoveMember("ipam");
+    d["isGateway"].SetBool(false);
+    std::string cfg = to_json(d);
+    auto add = env.add(cfg);
+    BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+    auto inside = env.net(env.container);
+    BOOST_REQUIRE(inside.link("eth0"));
+    BOOST_TEST(!inside.link("eth0")->up, "eth0 is up although disableContainerInterface");
+    BOOST_TEST(env.ports().size() == 1u);
+    BOOST_TEST(env.del(cfg).run.ok());
+    BOOST_TEST(!env.net(env.container).link("eth0"));
+}
+
+// bridge.md "macspoofchk": frames from the container with another source MAC than its
+// interface's are dropped: the gateway answers before eth0's MAC is changed, not after. The
+// same steps without macspoofchk (the control) still reach the gateway, so the drop is the
+// check's doing. The host's neighbour entries are flushed so that it asks for the new MAC.
+BOOST_AUTO_TEST_CASE(macspoofchk_drops_a_spoofed_source_mac, *needs({"cni"})) {
+    for (bool check : {false, true}) {
+        CniEnv env;
+        std::string cfg = env.config(default_version(), check ? R"("macspoofchk":true)" : "");
+        auto add = env.add(cfg);
+        BOOST_REQUIRE_MESSAGE(add.run.ok(), add.text());
+        auto before = ping(env.container, kGateway);
+        BOOST_TEST(before.ok(), before.describe());
+        auto set = run_in_netns(env.container, {"/sbin/ip", "link", "set", "dev", "eth0", "address",
+                                                "02:00:0a:f1:00:99"});
+        BOOST_REQUIRE_MESSAGE(set.ok(), set.describe());
+        auto flush = run_in_netns(env.host, {"/sbin/ip", "neigh", "flush", "dev", env.bridge});
+        BOOST_TEST(flush.ok(), flush.describe());
+        auto after = ping(env.container, kGateway);
+        BOOST_TEST(after.ok() == !check, "macspoofchk " << check << ": " << after.describe());
+        BOOST_TEST(env.del(cfg).run.ok());
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
