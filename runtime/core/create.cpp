@@ -235,6 +235,11 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
             "config.json: /process/terminal: a terminal needs --console-socket when rt "
             "does not stay in the foreground",
             ErrorKind::InvalidArgument);
+    // config-linux.md "IntelRdt": without a mounted resctrl the runtime MUST generate an error;
+    // rt has no resctrl support at all, so any intelRdt is refused before anything exists.
+    if (spec.linux && spec.linux->intelRdt)
+        throw Error("config.json: /linux/intelRdt: Intel RDT (resctrl) is not supported by rt",
+                    ErrorKind::InvalidArgument);
     // networks (--net, org.rt.networks): parsed and checked before anything exists
     std::vector<net::NetworkRequest> networks = net::resolve_requests(o.networks, spec.annotations);
     if (!networks.empty()) net::require_own_network_namespace(spec);

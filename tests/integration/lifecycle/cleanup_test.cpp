@@ -67,6 +67,12 @@ BOOST_AUTO_TEST_CASE(failure_missing_rootfs) {
                                   "/root/path: " + env.bundle() + "/does-not-exist: No such file");
 }
 
+BOOST_AUTO_TEST_CASE(failure_intel_rdt_requested) {
+    Env env;
+    env.set("/linux/intelRdt", R"({"closID":"rt-test"})");
+    expect_failure_leaves_nothing(env, "config.json: /linux/intelRdt: Intel RDT");
+}
+
 BOOST_AUTO_TEST_CASE(failure_bad_namespace_path) {
     Env env;
     env.set(
