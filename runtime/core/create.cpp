@@ -240,6 +240,13 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     if (spec.linux && spec.linux->intelRdt)
         throw Error("config.json: /linux/intelRdt: Intel RDT (resctrl) is not supported by rt",
                     ErrorKind::InvalidArgument);
+    // config-linux.md "netDevices": not implemented yet (the move must keep the permanent
+    // global addresses, which the kernel drops on a netns move). Refused rather than ignored,
+    // since the spec says they MUST be made available; `rt features` does not claim them.
+    if (spec.linux && !spec.linux->netDevices.empty())
+        throw Error("config.json: /linux/netDevices: moving host network devices into the "
+                    "container is not supported by rt yet",
+                    ErrorKind::InvalidArgument);
     // networks (--net, org.rt.networks): parsed and checked before anything exists
     std::vector<net::NetworkRequest> networks = net::resolve_requests(o.networks, spec.annotations);
     if (!networks.empty()) net::require_own_network_namespace(spec);

@@ -73,6 +73,12 @@ BOOST_AUTO_TEST_CASE(failure_intel_rdt_requested) {
     expect_failure_leaves_nothing(env, "config.json: /linux/intelRdt: Intel RDT");
 }
 
+BOOST_AUTO_TEST_CASE(failure_net_devices_requested) {
+    Env env;
+    env.set("/linux/netDevices", R"({"rt-no-such-dev0":{"name":"eth9"}})");
+    expect_failure_leaves_nothing(env, "config.json: /linux/netDevices: moving host network");
+}
+
 BOOST_AUTO_TEST_CASE(failure_bad_namespace_path) {
     Env env;
     env.set(
