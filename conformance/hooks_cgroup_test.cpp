@@ -621,4 +621,41 @@ BOOST_AUTO_TEST_CASE(update_changes_the_cgroup, *needs({LIFECYCLE, "verb:update"
     BOOST_TEST(cg_file("cpu", cg, "cpu.shares") == "256");
 }
 
+// config-linux.md "Unified": "The runtime MUST generate an error when the configuration refers
+// to a cgroup controller that is not present". On this hybrid host memory is a v1 controller
+// only, so unified memory.max names a controller the v2 hierarchy lacks: create fails, and
+// leaves no cgroup behind.
+BOOST_AUTO_TEST_CASE(unified_with_a_missing_v2_controller_is_an_error,
+                     *needs({LIFECYCLE, "cgroup:v1"})) {
+    std::string v2 = fs::exists("/sys/fs/cgroup/unified/cgroup.controllers")
+                         ? read_text("/sys/fs/cgroup/unified/cgroup.controllers")
+                         : "";
+    BOOST_REQUIRE_MESSAGE(v2.find("memory") == std::string::npos,
+                          "this test needs a host whose memory controller is v1 only");
+    Bundle b;
+    std::string cg = "/" + unique_name("rt-conformance");
+    b.config.set_string("/linux/cgroupsPath", cg);
+    b.config.set("/linux/resources/unified", R"({"memory.max":"67108864"})");
+    b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    std::string id = unique_name("unified");
+    ContainerGuard guard(runtime(), id);
+    auto c = runtime().create(id, b);
+    BOOST_TEST(!c.ok(), "unified memory.max accepted without a v2 memory controller");
+    if (c.ok()) runtime().remove(id, true);
+    BOOST_TEST(!fs::exists(b.out() / "ran"));
+    for (const char* ctrl : {"memory", "pids", "cpu", "unified"}) {
+        BOOST_TEST(!fs::exists("/sys/fs/cgroup/" + std::string(ctrl) + cg),
+                   ctrl << " cgroup left after a failed create");
+    }
+    // The control: the same container without unified is created.
+    Bundle plain;
+    plain.config.set_string("/linux/cgroupsPath", cg);
+    plain.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    std::string plain_id = unique_name("unified");
+    ContainerGuard plain_guard(runtime(), plain_id);
+    auto ok = runtime().create(plain_id, plain);
+    BOOST_TEST(ok.ok(), ok.describe());
+    runtime().remove(plain_id, true);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
