@@ -439,6 +439,26 @@ BOOST_AUTO_TEST_CASE(exec_joins_the_container, *needs({LIFECYCLE, "verb:exec"}))
     BOOST_TEST(!runtime().cmd({"exec", id, "/bin/true"}).ok());
 }
 
+// runc's CLI `exec --cap`: the exec'd process gets the capability the container's process
+// lacks (effective and bounding), so it may call sethostname; a plain exec may not.
+BOOST_AUTO_TEST_CASE(exec_cap_adds_a_capability, *needs({LIFECYCLE, "verb:exec"})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto plain = runtime().cmd({"exec", id, "/bin/rt-probe", "report"});
+    BOOST_REQUIRE_MESSAGE(plain.ok(), plain.describe());
+    BOOST_TEST(parse_probe_report(plain.out).capabilities["effective"].count("CAP_SYS_ADMIN") ==
+               0u);
+    auto e = runtime().cmd({"exec", "--cap", "CAP_SYS_ADMIN", id, "/bin/rt-probe", "report"});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    auto r = parse_probe_report(e.out);
+    BOOST_TEST(r.capabilities["effective"].count("CAP_SYS_ADMIN") == 1u);
+    BOOST_TEST(r.capabilities["bounding"].count("CAP_SYS_ADMIN") == 1u);
+    auto h = runtime().cmd(
+        {"exec", "--cap", "CAP_SYS_ADMIN", id, "/bin/rt-probe", "syscall", "sethostname"});
+    BOOST_TEST(parse_probe_action(h.out).err == 0, h.describe());
+}
+
 // runc's CLI `exec` options: --env, --cwd, --user, --process (a process JSON), --detach.
 BOOST_AUTO_TEST_CASE(exec_options_are_applied, *needs({LIFECYCLE, "verb:exec"})) {
     Bundle b;
