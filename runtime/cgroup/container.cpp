@@ -20,9 +20,21 @@ Manager create_for_container(const oci::Spec& spec, const std::string& id, bool 
     DestroyGuard guard(m);
     oci::Resources resources = linux.resources ? *linux.resources : oci::Resources{};
     resources.devices = container_device_rules(linux);
+    if (resources.pids && resources.pids->limit == 0) resources.pids.reset();  // see below
     m.apply(resources);
     guard.dismiss();
     return m;
+}
+
+void apply_after_enter(const Manager& m, const oci::Spec& spec) {
+    // A pids limit of 0 forbids every new task, including the init's clone into the cgroup
+    // (CLONE_INTO_CGROUP on v2): it is written once the init is inside.
+    if (!spec.linux || !spec.linux->resources || !spec.linux->resources->pids ||
+        spec.linux->resources->pids->limit != 0)
+        return;
+    oci::Resources only_pids;
+    only_pids.pids = spec.linux->resources->pids;
+    m.apply(only_pids);
 }
 
 std::optional<Manager> load_for_container(int dirfd) {

@@ -17,6 +17,8 @@ inline constexpr const char* kStateFile = "cgroup.json";
 // creates the cgroup and applies linux.resources with the device rules runc adds
 // (container_device_rules). Leaves nothing behind on failure.
 Manager create_for_container(const oci::Spec& spec, const std::string& id, bool systemd);
+// Resources that can only be written once the init is in the cgroup (a pids limit of 0).
+void apply_after_enter(const Manager& m, const oci::Spec& spec);
 
 // The manager saved in a container's state directory (dirfd); nullopt when there is none
 // (a container created before the cgroup existed, or by an interrupted create).

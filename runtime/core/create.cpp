@@ -333,6 +333,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     // cgroup: join the hierarchies CLONE_INTO_CGROUP did not cover (v1), before Go.
     cgroup_fd.reset();
     cg.enter(child.pid, spawn_options.cgroup_fd >= 0);
+    cgroup::apply_after_enter(cg, spec);
     // networks: CNI ADD into the init's new network namespace, before anything runs in it
     // (a failed ADD has already undone itself; later failures DEL through the rollback)
     if (!networks.empty()) {

@@ -210,6 +210,18 @@ BOOST_AUTO_TEST_CASE(fork_bomb_stops_at_the_pids_limit) {
     BOOST_TEST(st["data"]["pids"]["limit"].GetUint64() == 10u);
 }
 
+BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit) {
+    lt::Env env;
+    env.set("/linux/resources", R"({"pids": {"limit": 0}})");
+    // config-linux.md: 0 SHOULD be treated as a limit. The init is in (it was there first);
+    // its one fork attempt is refused and counted.
+    Running c(env, "( : ) 2>/dev/null; exec sleep 1000");
+    std::string dir = dir_of("pids", c.path);
+    BOOST_TEST(trimmed(slurp(dir + "/pids.max")) == "0");
+    BOOST_REQUIRE(eventually([&] { return !contains(slurp(dir + "/pids.events"), "max 0"); }));
+    BOOST_TEST(trimmed(slurp(dir + "/pids.current")) == "1");
+}
+
 BOOST_AUTO_TEST_CASE(cpu_quota_period_shares_and_cpuset) {
     lt::Env env;
     long last = ::sysconf(_SC_NPROCESSORS_ONLN) - 1;
