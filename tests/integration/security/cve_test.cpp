@@ -35,6 +35,7 @@
 
 #include "base/fd.hpp"
 #include "harness.hpp"
+#include "rt/oci/names.hpp"
 
 using namespace lt;
 
@@ -91,54 +92,14 @@ std::string fifo_read(const std::string& path) {
 // Every capability the test itself holds (root here lacks CAP_SYS_RESOURCE, and capset cannot
 // grant what the caller does not have), as all five sets but ambient: a "privileged" container.
 std::string all_capabilities() {
-    const char* names[] = {"CAP_CHOWN",
-                           "CAP_DAC_OVERRIDE",
-                           "CAP_DAC_READ_SEARCH",
-                           "CAP_FOWNER",
-                           "CAP_FSETID",
-                           "CAP_KILL",
-                           "CAP_SETGID",
-                           "CAP_SETUID",
-                           "CAP_SETPCAP",
-                           "CAP_LINUX_IMMUTABLE",
-                           "CAP_NET_BIND_SERVICE",
-                           "CAP_NET_BROADCAST",
-                           "CAP_NET_ADMIN",
-                           "CAP_NET_RAW",
-                           "CAP_IPC_LOCK",
-                           "CAP_IPC_OWNER",
-                           "CAP_SYS_MODULE",
-                           "CAP_SYS_RAWIO",
-                           "CAP_SYS_CHROOT",
-                           "CAP_SYS_PTRACE",
-                           "CAP_SYS_PACCT",
-                           "CAP_SYS_ADMIN",
-                           "CAP_SYS_BOOT",
-                           "CAP_SYS_NICE",
-                           "CAP_SYS_RESOURCE",
-                           "CAP_SYS_TIME",
-                           "CAP_SYS_TTY_CONFIG",
-                           "CAP_MKNOD",
-                           "CAP_LEASE",
-                           "CAP_AUDIT_WRITE",
-                           "CAP_AUDIT_CONTROL",
-                           "CAP_SETFCAP",
-                           "CAP_MAC_OVERRIDE",
-                           "CAP_MAC_ADMIN",
-                           "CAP_SYSLOG",
-                           "CAP_WAKE_ALARM",
-                           "CAP_BLOCK_SUSPEND",
-                           "CAP_AUDIT_READ",
-                           "CAP_PERFMON",
-                           "CAP_BPF",
-                           "CAP_CHECKPOINT_RESTORE"};
+    const auto& names = rt::oci::names::kCapabilities;
     uint64_t held = 0;
     for (const auto& line : lines(read_file("/proc/self/status")))
         if (line.rfind("CapPrm:", 0) == 0) held = std::stoull(line.substr(7), nullptr, 16);
     std::string list = "[";
     for (size_t cap = 0; cap < std::size(names); ++cap) {
         if (!(held & (uint64_t{1} << cap))) continue;
-        list += std::string(list.size() > 1 ? "," : "") + "\"" + names[cap] + "\"";
+        list += std::string(list.size() > 1 ? "," : "") + "\"" + std::string(names[cap]) + "\"";
     }
     list += "]";
     return R"({"bounding":)" + list + R"(,"effective":)" + list + R"(,"permitted":)" + list +
