@@ -5,8 +5,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,5 +202,42 @@ inline std::string proc_cgroup(pid_t pid, const std::string& key) {
     }
     return "";
 }
+
+// The pure-v2 path for real without touching the host's hierarchies: the test process enters
+// a private mount namespace and mounts cgroup2 over /sys/fs/cgroup (a Boost global fixture).
+// A failed step is kept in `error` for require_setup-style checks, not thrown.
+struct PureV2 {
+    std::string error;
+    rt::cgroup::Layout layout;
+    std::vector<std::string> before;  // our cgroup dirs at the start (leak check)
+};
+inline PureV2& pure_v2() {
+    static PureV2 state;
+    return state;
+}
+struct PrivateCgroup2 {
+    PrivateCgroup2() {
+        PureV2& v = pure_v2();
+        if (::unshare(CLONE_NEWNS) != 0) {
+            v.error = std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
+            return;
+        }
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+            v.error = std::string("make / private: ") + std::strerror(errno);
+            return;
+        }
+        if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    nullptr) != 0) {
+            v.error = std::string("mount cgroup2 on /sys/fs/cgroup: ") + std::strerror(errno);
+            return;
+        }
+        try {
+            v.layout = rt::cgroup::detect_layout();
+            v.before = our_cgroup_dirs(v.layout);
+        } catch (const std::exception& e) {
+            v.error = e.what();
+        }
+    }
+};
 
 }  // namespace cgit

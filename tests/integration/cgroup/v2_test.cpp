@@ -22,33 +22,10 @@ namespace fsys = std::filesystem;
 
 namespace {
 
-std::string g_setup_error;
-Layout g_layout;
-std::vector<std::string> g_before;
-
-struct PrivateCgroup2 {
-    PrivateCgroup2() {
-        if (::unshare(CLONE_NEWNS) != 0) {
-            g_setup_error = std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
-            return;
-        }
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-            g_setup_error = std::string("make / private: ") + std::strerror(errno);
-            return;
-        }
-        if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                    nullptr) != 0) {
-            g_setup_error = std::string("mount cgroup2 on /sys/fs/cgroup: ") + std::strerror(errno);
-            return;
-        }
-        try {
-            g_layout = detect_layout();
-            g_before = our_cgroup_dirs(g_layout);
-        } catch (const std::exception& e) {
-            g_setup_error = e.what();
-        }
-    }
-};
+std::string& g_setup_error = cgit::pure_v2().error;
+Layout& g_layout = cgit::pure_v2().layout;
+std::vector<std::string>& g_before = cgit::pure_v2().before;
+using cgit::PrivateCgroup2;
 
 void require_setup() {
     BOOST_REQUIRE_MESSAGE(g_setup_error.empty(), "v2 setup failed: " << g_setup_error);
