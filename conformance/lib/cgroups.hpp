@@ -1,0 +1,30 @@
+// Where a container's cgroup files are, found the runtime-agnostic way: the hierarchies this
+// mount namespace has (/proc/self/mountinfo: a v1 mount named after the controller, or a
+// cgroup2 mount whose cgroup.controllers lists it) and the process's own paths
+// (/proc/PID/cgroup). Tests read limits there, whatever layout the runtime chose.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace conformance {
+
+struct CgroupHierarchy {
+    std::filesystem::path mount;  // where it is mounted here
+    std::string root;             // the cgroup path the mount shows at its top ("/" usually)
+    bool v2 = false;
+};
+
+// The hierarchy that holds controller here (v1 preferred, as the kernel binds a controller to
+// one hierarchy only), or nullopt.
+std::optional<CgroupHierarchy> controller_hierarchy(const std::string& controller);
+
+// The directory of pid's cgroup for controller (in the hierarchy above), or nullopt when the
+// controller is mounted nowhere here or pid is in no cgroup of it.
+std::optional<std::filesystem::path> controller_dir(int pid, const std::string& controller);
+
+// A cgroup file's content without the trailing newline ("" when it cannot be read).
+std::string cgroup_value(const std::filesystem::path& file);
+
+}  // namespace conformance

@@ -1,0 +1,252 @@
+// config-linux.md "cgroups" resources that the first pass left out: hugepageLimits, blockIO and
+// a pids limit of 0. Each reads the limit in the container's own cgroup, wherever the runtime
+// put it: the hierarchy that holds the controller in this mount namespace (v1 or v2) and the
+// path in /proc/PID/cgroup (conformance/lib/cgroups.hpp).
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "cgroups.hpp"
+#include "suite.hpp"
+
+namespace fs = std::filesystem;
+using namespace conformance;
+
+#define LIFECYCLE "verb:create", "verb:start", "verb:state", "verb:kill", "verb:delete"
+
+namespace {
+
+// A precondition on this host: skip (counted, with the reason) when `missing` names something.
+boost::unit_test::decorator::precondition host_has(std::function<std::string()> missing) {
+    return boost::unit_test::decorator::precondition(
+        [missing](boost::unit_test::test_unit_id) -> boost::test_tools::assertion_result {
+            std::string why = missing();
+            if (why.empty()) return true;
+            boost::test_tools::assertion_result r(false);
+            r.message() << "this host lacks " << why;
+            return r;
+        });
+}
+
+// The hugepage sizes of this kernel in the spec's notation ("2MB", "1GB") with their bytes.
+std::vector<std::pair<std::string, uint64_t>> hugepage_sizes() {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
+        std::string name = e.path().filename().string();  // hugepages-2048kB
+        if (name.rfind("hugepages-", 0) != 0) continue;
+        uint64_t kb = std::stoull(name.substr(10));
+        std::string size = kb % (1024 * 1024) == 0 ? std::to_string(kb / 1024 / 1024) + "GB"
+                           : kb % 1024 == 0        ? std::to_string(kb / 1024) + "MB"
+                                                   : std::to_string(kb) + "KB";
+        out.emplace_back(size, kb * 1024);
+    }
+    return out;
+}
+
+std::string hugetlb_missing() {
+    if (hugepage_sizes().empty()) return "hugepages (/sys/kernel/mm/hugepages is empty)";
+    if (!controller_hierarchy("hugetlb"))
+        return "a hugetlb cgroup hierarchy in the suite's mount namespace";
+    return "";
+}
+
+// The whole disk that holds / (throttles apply to disks, not partitions): "maj:min".
+std::string root_disk() {
+    struct stat st {};
+    if (::stat("/", &st) != 0) return "";
+    fs::path dev = "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
+                   std::to_string(minor(st.st_dev));
+    std::error_code ec;
+    dev = fs::canonical(dev, ec);
+    if (ec) return "";
+    if (fs::exists(dev / "partition")) dev = dev.parent_path();
+    return cgroup_value(dev / "dev");
+}
+
+// The root disk's sysfs directory (/sys/dev/block/maj:min).
+fs::path root_disk_sysfs() {
+    return fs::canonical("/sys/dev/block/" + root_disk());
+}
+
+std::string blkio_missing() {
+    if (!controller_hierarchy("blkio") && !controller_hierarchy("io"))
+        return "a blkio (v1) or io (v2) cgroup hierarchy in the suite's mount namespace";
+    if (root_disk().empty()) return "a block device under / (not found in /sys/dev/block)";
+    return "";
+}
+
+// The active I/O scheduler of the root disk ("mq-deadline" of "none [mq-deadline] bfq").
+std::string root_disk_scheduler() {
+    std::string list = cgroup_value(root_disk_sysfs() / "queue/scheduler");
+    auto open = list.find('['), close = list.find(']');
+    if (open == std::string::npos || close == std::string::npos) return list;
+    return list.substr(open + 1, close - open - 1);
+}
+
+// Creates a container (the probe sleeps) in its own cgroupsPath with resources; the guard
+// deletes it.
+struct CgroupContainer {
+    Bundle b;
+    std::string cg = "/" + unique_name("rt-conformance");
+    std::string id = unique_name("resources");
+    std::unique_ptr<ContainerGuard> guard;
+    int pid = 0;
+
+    explicit CgroupContainer(const std::string& resources) {
+        b.config.set_string("/linux/cgroupsPath", cg);
+        b.config.set("/linux/resources", resources);
+        b.config.args({"/bin/rt-probe", "sleep"});
+        guard = std::make_unique<ContainerGuard>(runtime(), id);
+    }
+    bool create() {
+        auto c = runtime().create(id, b);
+        BOOST_TEST_MESSAGE("create: " << c.describe());
+        if (!c.ok()) {
+            BOOST_ERROR("create " << id << ": " << c.describe());
+            return false;
+        }
+        pid = runtime().state(id)->pid;
+        return pid > 0;
+    }
+    // The container's directory for controller, required to exist.
+    fs::path dir(const std::string& controller) {
+        auto d = controller_dir(pid, controller);
+        BOOST_REQUIRE_MESSAGE(d, "pid " << pid << " is in no " << controller << " cgroup");
+        BOOST_TEST_MESSAGE(controller << " cgroup: " << d->string());
+        return *d;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cgroups)
+
+// config-linux.md "hugepageLimits": per page size, the limit of HugeTLB reservations when the
+// kernel supports reservation accounting (hugetlb.<size>.rsvd.*), else of page-fault usage;
+// the cgroup goes with delete.
+BOOST_AUTO_TEST_CASE(hugepage_limits_are_applied, *needs({LIFECYCLE}) * host_has(hugetlb_missing)) {
+    auto sizes = hugepage_sizes();
+    std::string limits;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+        limits += (i ? "," : "") + std::string(R"({"pageSize":")") + sizes[i].first +
+                  R"(","limit":)" + std::to_string((i + 3) * sizes[i].second) + "}";
+    }
+    CgroupContainer c(R"({"hugepageLimits":[)" + limits + "]}");
+    BOOST_REQUIRE(c.create());
+    fs::path dir = c.dir("hugetlb");
+    bool v2 = controller_hierarchy("hugetlb")->v2;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+        std::string base = "hugetlb." + sizes[i].first;
+        fs::path rsvd = dir / (base + (v2 ? ".rsvd.max" : ".rsvd.limit_in_bytes"));
+        fs::path usage = dir / (base + (v2 ? ".max" : ".limit_in_bytes"));
+        fs::path file = fs::exists(rsvd) ? rsvd : usage;
+        BOOST_TEST(cgroup_value(file) == std::to_string((i + 3) * sizes[i].second), file.string());
+    }
+    BOOST_REQUIRE(runtime().remove(c.id, true).ok());
+    BOOST_TEST(!fs::exists(dir), dir.string() << " left after delete");
+}
+
+// config-linux.md "blockIO" throttle{Read,Write}{Bps,IOPS}Device on the disk that holds /:
+// blkio.throttle.*_device (v1) or io.max (v2).
+BOOST_AUTO_TEST_CASE(block_io_throttles_are_applied,
+                     *needs({LIFECYCLE}) * host_has(blkio_missing)) {
+    std::string disk = root_disk();
+    auto colon = disk.find(':');
+    std::string dev = R"("major":)" + disk.substr(0, colon) + R"(,"minor":)" +
+                      disk.substr(colon + 1) + R"(,"rate":)";
+    CgroupContainer c(R"({"blockIO":{"throttleReadBpsDevice":[{)" + dev + R"(1048576}],
+        "throttleWriteBpsDevice":[{)" +
+                      dev + R"(2097152}],
+        "throttleReadIOPSDevice":[{)" +
+                      dev + R"(1000}],
+        "throttleWriteIOPSDevice":[{)" +
+                      dev + R"(2000}]}})");
+    BOOST_REQUIRE(c.create());
+    bool v2 = !controller_hierarchy("blkio");
+    fs::path dir = c.dir(v2 ? "io" : "blkio");
+    if (v2) {
+        BOOST_TEST(cgroup_value(dir / "io.max") ==
+                   disk + " rbps=1048576 wbps=2097152 riops=1000 wiops=2000");
+    } else {
+        BOOST_TEST(cgroup_value(dir / "blkio.throttle.read_bps_device") == disk + " 1048576");
+        BOOST_TEST(cgroup_value(dir / "blkio.throttle.write_bps_device") == disk + " 2097152");
+        BOOST_TEST(cgroup_value(dir / "blkio.throttle.read_iops_device") == disk + " 1000");
+        BOOST_TEST(cgroup_value(dir / "blkio.throttle.write_iops_device") == disk + " 2000");
+    }
+}
+
+// config-linux.md "blockIO" weight: the group's default weight, in the file of whichever
+// proportional scheduler the kernel has (v1: blkio.weight (CFQ) or blkio.bfq.weight; v2:
+// io.bfq.weight or io.weight, where runtimes convert the 10-1000 scale: only "changed" is
+// checked there).
+BOOST_AUTO_TEST_CASE(
+    block_io_weight_is_applied, *needs({LIFECYCLE}) * host_has([] {
+        std::string why = blkio_missing();
+        if (!why.empty()) return why;
+        std::string list = cgroup_value(root_disk_sysfs() / "queue/scheduler");
+        if (list.find("bfq") == std::string::npos && list.find("cfq") == std::string::npos)
+            return "a proportional I/O scheduler with cgroup weights (bfq or cfq; the root disk "
+                   "offers only " +
+                   list + ")";
+        return std::string();
+    })) {
+    CgroupContainer c(R"({"blockIO":{"weight":500}})");
+    BOOST_REQUIRE(c.create());
+    bool v2 = !controller_hierarchy("blkio");
+    fs::path dir = c.dir(v2 ? "io" : "blkio");
+    std::vector<std::string> files =
+        v2 ? std::vector<std::string>{"io.bfq.weight", "io.weight"}
+           : std::vector<std::string>{"blkio.weight", "blkio.bfq.weight"};
+    std::string file;
+    for (const auto& f : files) {
+        if (file.empty() && fs::exists(dir / f)) file = f;
+    }
+    BOOST_REQUIRE_MESSAGE(!file.empty(), "no weight file in " << dir);
+    std::string value = cgroup_value(dir / file);
+    if (v2)
+        BOOST_TEST(value != "default 100", file << " is still the default");
+    else
+        BOOST_TEST(value == "500", file);
+}
+
+// config-linux.md "blockIO" weightDevice: a per-device weight needs a proportional scheduler
+// active on that device (bfq, or cfq before Linux 5.0).
+BOOST_AUTO_TEST_CASE(block_io_weight_device_is_applied, *needs({LIFECYCLE}) * host_has([] {
+                         std::string why = blkio_missing();
+                         if (!why.empty()) return why;
+                         std::string sched = root_disk_scheduler();
+                         if (sched != "bfq" && sched != "cfq")
+                             return "a root disk whose I/O scheduler takes per-device weights (" +
+                                    root_disk() + " uses " + sched + ", not bfq or cfq)";
+                         return std::string();
+                     })) {
+    std::string disk = root_disk();
+    auto colon = disk.find(':');
+    CgroupContainer c(R"({"blockIO":{"weightDevice":[{"major":)" + disk.substr(0, colon) +
+                      R"(,"minor":)" + disk.substr(colon + 1) + R"(,"weight":300}]}})");
+    BOOST_REQUIRE(c.create());
+    bool v2 = !controller_hierarchy("blkio");
+    fs::path dir = c.dir(v2 ? "io" : "blkio");
+    std::string file = v2 ? "io.bfq.weight"
+                          : (fs::exists(dir / "blkio.weight_device") ? "blkio.weight_device"
+                                                                     : "blkio.bfq.weight_device");
+    BOOST_TEST(cgroup_value(dir / file).find(disk + " 300") != std::string::npos, file);
+}
+
+// config-linux.md "pids": "0 is a valid limit value ... and SHOULD be treated as such by
+// runtimes": pids.max is 0 (the init is already in the cgroup; it only cannot fork).
+BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit, *needs({LIFECYCLE}) * host_has([] {
+                         return controller_hierarchy("pids")
+                                    ? std::string()
+                                    : "a pids cgroup hierarchy in the suite's mount namespace";
+                     })) {
+    CgroupContainer c(R"({"pids":{"limit":0}})");
+    BOOST_REQUIRE(c.create());
+    BOOST_TEST(cgroup_value(c.dir("pids") / "pids.max") == "0");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
