@@ -38,19 +38,6 @@ struct Scoped {
         : m(Manager::create(host(), {path})) {}
 };
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 std::string file(const Manager& m, const char* controller, const char* name) {
     const Node* n = m.node_for(controller);
     BOOST_REQUIRE_MESSAGE(n, "no node for " << controller);

@@ -9,9 +9,14 @@
 #include <filesystem>
 
 #include "../lifecycle/harness.hpp"
-#include "support.hpp"
+#include "rt_support.hpp"
 
 using namespace rt::cgroup;
+using cgit::contains;
+using cgit::eventually;
+using cgit::parse;
+using cgit::procs_of;
+using cgit::Running;
 using cgit::slurp;
 using cgit::trimmed;
 using cgit::unique_name;
@@ -22,10 +27,6 @@ namespace {
 const Layout& host() {
     static const Layout layout = detect_layout();
     return layout;
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
 }
 
 // Directory of cgroup `path` on the hierarchy holding `controller`.
@@ -41,55 +42,6 @@ std::vector<std::string> all_dirs(const std::string& path) {
     if (host().unified) out.push_back(host().unified->mount_point + path);
     return out;
 }
-
-rapidjson::Document parse(const std::string& text) {
-    rapidjson::Document d;
-    d.Parse(text.c_str());
-    if (d.HasParseError()) BOOST_FAIL("not JSON: " << text);
-    return d;
-}
-
-// Polls `check` every 20 ms for up to 10 s (containers run asynchronously).
-bool eventually(const std::function<bool()>& check) {
-    for (int i = 0; i < 500; ++i) {
-        if (check()) return true;
-        cgit::sleep_ms(20);
-    }
-    return check();
-}
-
-std::vector<pid_t> procs_of(const std::string& dir) {
-    std::vector<pid_t> out;
-    std::istringstream in(slurp(dir + "/cgroup.procs"));
-    pid_t p;
-    while (in >> p) out.push_back(p);
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-// A container started detached (`rt run -d`), force-deleted at scope exit.
-struct Running {
-    lt::Env& env;
-    std::string id = unique_name();
-    std::string path = "/" + id;  // the default cgroupsPath
-    explicit Running(lt::Env& e, const std::string& script = "sleep 1000",
-                     const std::vector<std::string>& global = {})
-        : env(e) {
-        env.sh(script);
-        std::vector<std::string> args = global;
-        for (const char* a : {"run", "-d", "-b"}) args.push_back(a);
-        args.push_back(env.bundle());
-        args.push_back(id);
-        auto r = env.rt(args);
-        BOOST_REQUIRE_MESSAGE(r.code == 0, "rt run -d: " << r.err);
-    }
-    ~Running() { env.rt({"delete", "--force", id}); }
-    lt::Result rt(const std::vector<std::string>& args, const std::string& input = "") const {
-        return env.rt(args, input);
-    }
-    int pid() const { return env.pid(id); }
-    std::string status() const { return env.status(id); }
-};
 
 // `rt ... args` in the background with stdout to a file; killed and reaped at scope exit.
 struct Background {

@@ -13,9 +13,14 @@
 #include <filesystem>
 
 #include "../lifecycle/harness.hpp"
-#include "support.hpp"
+#include "rt_support.hpp"
 
 using namespace rt::cgroup;
+using cgit::contains;
+using cgit::eventually;
+using cgit::parse;
+using cgit::procs_of;
+using cgit::Running;
 using cgit::slurp;
 using cgit::trimmed;
 using cgit::unique_name;
@@ -34,60 +39,9 @@ void require_setup() {
                           "not unified: " << to_string(g_layout.kind));
 }
 
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 std::string cg(const std::string& path) {
     return "/sys/fs/cgroup" + path;
 }
-
-rapidjson::Document parse(const std::string& text) {
-    rapidjson::Document d;
-    d.Parse(text.c_str());
-    if (d.HasParseError()) BOOST_FAIL("not JSON: " << text);
-    return d;
-}
-
-bool eventually(const std::function<bool()>& check) {
-    for (int i = 0; i < 500; ++i) {
-        if (check()) return true;
-        cgit::sleep_ms(20);
-    }
-    return check();
-}
-
-std::vector<pid_t> procs_of(const std::string& dir) {
-    std::vector<pid_t> out;
-    std::istringstream in(slurp(dir + "/cgroup.procs"));
-    pid_t p;
-    while (in >> p) out.push_back(p);
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-struct Running {
-    lt::Env& env;
-    std::string id = unique_name();
-    std::string path = "/" + id;
-    explicit Running(lt::Env& e, const std::string& script = "sleep 1000",
-                     const std::vector<std::string>& global = {})
-        : env(e) {
-        env.sh(script);
-        std::vector<std::string> args = global;
-        for (const char* a : {"run", "-d", "-b"}) args.push_back(a);
-        args.push_back(env.bundle());
-        args.push_back(id);
-        auto r = env.rt(args);
-        BOOST_REQUIRE_MESSAGE(r.code == 0, "rt run -d: " << r.err);
-    }
-    ~Running() { env.rt({"delete", "--force", id}); }
-    lt::Result rt(const std::vector<std::string>& args, const std::string& input = "") const {
-        return env.rt(args, input);
-    }
-    int pid() const { return env.pid(id); }
-    std::string status() const { return env.status(id); }
-};
 
 }  // namespace
 

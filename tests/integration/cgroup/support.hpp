@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -51,6 +52,43 @@ inline std::string slurp(const std::string& path) {
 inline std::string trimmed(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
+}
+
+inline bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
+
+// The message of what f throws; "" when it does not throw.
+inline std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "";
+}
+
+inline void sleep_ms(long ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+// Polls `check` every 20 ms for up to 10 s (containers and the kernel act asynchronously).
+inline bool eventually(const std::function<bool()>& check) {
+    for (int i = 0; i < 500; ++i) {
+        if (check()) return true;
+        sleep_ms(20);
+    }
+    return check();
+}
+
+// The pids in the cgroup.procs of cgroup directory `dir`, sorted.
+inline std::vector<pid_t> procs_of(const std::string& dir) {
+    std::vector<pid_t> out;
+    std::istringstream in(slurp(dir + "/cgroup.procs"));
+    pid_t p;
+    while (in >> p) out.push_back(p);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 // A forked process that blocks until release(), so the test can put it in a cgroup first.
@@ -158,10 +196,6 @@ struct SharedCounter {
     ~SharedCounter() { ::munmap(value, sizeof(std::atomic<uint64_t>)); }
     uint64_t get() const { return value->load(); }
 };
-
-inline void sleep_ms(long ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-}
 
 // Every directory whose name contains our prefix, in every hierarchy (depth-limited walk).
 inline void walk(const std::string& dir, int depth, std::vector<std::string>& out) {

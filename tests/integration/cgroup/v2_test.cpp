@@ -38,19 +38,6 @@ struct Scoped {
         : m(Manager::create(g_layout, {path})) {}
 };
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
-
 // Opens /dev/null and /dev/zero in a child placed in m; "errno-of-null errno-of-zero".
 std::string probe_devices(const Manager& m) {
     Child c([](int fd) {

@@ -156,15 +156,9 @@ BOOST_AUTO_TEST_CASE(failure_in_an_init_forked_into_a_joined_user_namespace) {
     // InitPlan::fork_into_pid_ns). Both must be gone after a failure. The user namespace is
     // kept by an fd of ours, so that no process of the holder container remains.
     Env holder;
-    holder.set("/process/args", R"(["sleep","1000"])");
-    holder.set(
-        "/linux/namespaces",
-        R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
-    holder.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
-    holder.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
-    std::string hid = holder.id("holder");
-    Result r = holder.rt({"run", "-d", "-b", holder.bundle(), hid});
-    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    std::string holder_err;
+    std::string hid = run_userns_holder(holder, &holder_err);
+    BOOST_REQUIRE_MESSAGE(!hid.empty(), holder_err);
     std::string userns = "/proc/" + std::to_string(holder.pid(hid)) + "/ns/user";
     int fd = ::open(userns.c_str(), O_RDONLY | O_CLOEXEC);
     BOOST_REQUIRE(fd >= 0);

@@ -398,15 +398,9 @@ BOOST_AUTO_TEST_CASE(time_namespace_offsets) {
 // be owned by the joined user namespace (or /proc cannot be mounted in the container).
 BOOST_AUTO_TEST_CASE(join_user_namespace_by_path_with_a_new_pid_namespace) {
     Env holder;
-    holder.set("/process/args", R"(["sleep","1000"])");
-    holder.set(
-        "/linux/namespaces",
-        R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
-    holder.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
-    holder.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
-    std::string hid = holder.id("userns-holder");
-    Result r = holder.rt({"run", "-d", "-b", holder.bundle(), hid});
-    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    std::string holder_err;
+    std::string hid = run_userns_holder(holder, &holder_err);
+    BOOST_REQUIRE_MESSAGE(!hid.empty(), holder_err);
     std::string userns = "/proc/" + std::to_string(holder.pid(hid)) + "/ns/user";
 
     Env env;
@@ -437,7 +431,7 @@ BOOST_AUTO_TEST_CASE(join_user_namespace_by_path_with_a_new_pid_namespace) {
     // The foreground run got the exit code, and detached containers work too (state + exec).
     std::string id = env.id("joined");
     env.sh("sleep 1000");
-    r = env.rt({"run", "-d", "-b", env.bundle(), id});
+    Result r = env.rt({"run", "-d", "-b", env.bundle(), id});
     BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
     BOOST_TEST(env.status(id) == "running");
     r = env.rt({"exec", id, "sh", "-c", "echo $PPID; readlink /proc/self/ns/user"});

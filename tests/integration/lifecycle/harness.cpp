@@ -360,6 +360,19 @@ Result Env::run_container(const std::string& name) {
     return rt({"run", "-b", bundle_, unique(name)});
 }
 
+std::string run_userns_holder(Env& env, std::string* err) {
+    env.set("/process/args", R"(["sleep","1000"])");
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    std::string id = env.id("userns-holder");
+    Result r = env.rt({"run", "-d", "-b", env.bundle(), id});
+    if (r.code == 0) return id;
+    *err = r.err;
+    return "";
+}
+
 std::string Env::status(const std::string& id) const {
     Result r = run({RT_BINARY, "--root", root_, "state", id});
     rapidjson::Document d;

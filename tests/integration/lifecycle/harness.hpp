@@ -68,6 +68,11 @@ class Env {
     bool own_rootfs_ = false;
 };
 
+// Makes `env` a detached `sleep` container in a new user namespace (container root mapped to
+// host 100000..165535, with new pid/mount/uts/ipc namespaces) and runs it; returns its id or
+// "" with the error in *err. For tests that join its user namespace by /proc/<pid>/ns/user.
+std::string run_userns_holder(Env& env, std::string* err);
+
 // Lines of `text`.
 std::vector<std::string> lines(const std::string& text);
 
