@@ -1,7 +1,12 @@
 // rt-bench: rt vs runc vs crun (and rt-bridge vs the reference bridge) side by side.
 // Every measurement is interleaved across the tools (A B C A B C ...) so that machine noise
 // hits them alike; the report gives median, min-max and the ratio to each reference.
-// Usage: rt-bench [--smoke] [--out FILE.tsv]   (bench/run.sh wraps it and draws the chart)
+// Usage: rt-bench [--smoke] [--rounds N] [--only REGEX] [--out FILE.tsv]
+//   --only REGEX   measure only the metrics whose name matches (ECMAScript regex, searched
+//                  anywhere in the name: `--only 'run /bin/true|^create$|exec'`); steps a
+//                  selected metric depends on still run, unrecorded.
+//   --rounds N     interleaved rounds per metric (default 20, 2 with --smoke).
+// bench/run.sh wraps it and draws the chart.
 // Environment: RT (default build/bin/rt), RT_BRIDGE (build/bin/rt-bridge), RT_PROBE.
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
@@ -18,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,6 +52,11 @@ struct Series {
 // results[metric][tool]
 std::map<std::string, std::map<std::string, Series>> g_results;
 std::vector<std::string> g_metric_order;
+std::optional<std::regex> g_only;  // --only: the selected metrics (all when unset)
+
+bool wanted(const std::string& metric) {
+    return !g_only || std::regex_search(metric, *g_only);
+}
 
 Sample sample_of(const RunResult& r) {
     Sample s;
@@ -57,11 +68,13 @@ Sample sample_of(const RunResult& r) {
 }
 
 void record(const std::string& metric, const std::string& tool, const Sample& s) {
+    if (!wanted(metric)) return;
     if (!g_results.count(metric)) g_metric_order.push_back(metric);
     g_results[metric][tool].samples.push_back(s);
 }
 
 void unavailable(const std::string& metric, const std::string& tool, const std::string& why) {
+    if (!wanted(metric)) return;
     if (!g_results.count(metric)) g_metric_order.push_back(metric);
     auto& s = g_results[metric][tool];
     s.unavailable = true;
@@ -113,13 +126,20 @@ void bench_runtimes(std::vector<Tool>& tools, int rounds, const std::vector<int>
                 unavailable(m, t.name, t.why_not);
         }
     }
-    for (int round = 0; round < rounds; ++round) {
+    // create, start, exec and delete share one container: any of them runs all four.
+    const bool run_true = wanted("run /bin/true");
+    const bool lifecycle =
+        wanted("create") || wanted("start") || wanted("exec /bin/true") || wanted("delete");
+    for (int round = 0; round < rounds && (run_true || lifecycle); ++round) {
         for (Tool* t : live) {
             const Runtime& rt = *t->runtime;
-            std::string id = unique_name("bench");
-            auto r = rt.run(id, *truebundle);
-            must(r, t->name + " run");
-            record("run /bin/true", t->name, sample_of(r));
+            if (run_true) {
+                std::string id = unique_name("bench");
+                auto r = rt.run(id, *truebundle);
+                must(r, t->name + " run");
+                record("run /bin/true", t->name, sample_of(r));
+            }
+            if (!lifecycle) continue;
 
             std::string sid = unique_name("bench");
             auto c = rt.create(sid, *sleeper);
@@ -139,22 +159,29 @@ void bench_runtimes(std::vector<Tool>& tools, int rounds, const std::vector<int>
         }
     }
     // Sequential and parallel batches: whole-batch wall time, sum of CPU.
-    for (int round = 0; round < std::max(1, rounds / 5); ++round) {
+    const std::string seq_metric = std::to_string(sequential) + " sequential runs";
+    const std::string par_metric = std::to_string(parallel) + " parallel runs";
+    for (int round = 0;
+         round < std::max(1, rounds / 5) && (wanted(seq_metric) || wanted(par_metric)); ++round) {
         for (Tool* t : live) {
-            Sample total;
-            auto start = Clock::now();
-            for (int i = 0; i < sequential; ++i) {
-                auto r = t->runtime->run(unique_name("seq"), *truebundle);
-                must(r, t->name + " run");
-                total.cpu_ms += sample_of(r).cpu_ms;
+            if (wanted(seq_metric)) {
+                Sample total;
+                auto start = Clock::now();
+                for (int i = 0; i < sequential; ++i) {
+                    auto r = t->runtime->run(unique_name("seq"), *truebundle);
+                    must(r, t->name + " run");
+                    total.cpu_ms += sample_of(r).cpu_ms;
+                }
+                total.wall_ms =
+                    std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+                record(seq_metric, t->name, total);
             }
-            total.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-            record(std::to_string(sequential) + " sequential runs", t->name, total);
+            if (!wanted(par_metric)) continue;
 
             Sample par;
             std::vector<std::thread> threads;
             std::vector<RunResult> results(parallel);
-            start = Clock::now();
+            auto start = Clock::now();
             for (int i = 0; i < parallel; ++i)
                 threads.emplace_back(
                     [&, i] { results[i] = t->runtime->run(unique_name("par"), *truebundle); });
@@ -168,11 +195,14 @@ void bench_runtimes(std::vector<Tool>& tools, int rounds, const std::vector<int>
                                  t->name.c_str(), r.describe().c_str());
                 par.cpu_ms += sample_of(r).cpu_ms;
             }
-            record(std::to_string(parallel) + " parallel runs", t->name, par);
+            record(par_metric, t->name, par);
         }
     }
     // Cost with n containers present (created, not started): create+delete of one more, list.
     for (int n : populations) {
+        if (!wanted("create with " + std::to_string(n) + " present") &&
+            !wanted("list with " + std::to_string(n) + " present"))
+            continue;
         for (Tool* t : live) {
             const Runtime& rt = *t->runtime;
             std::vector<std::string> present;
@@ -220,6 +250,9 @@ void bench_cni(std::vector<CniTool>& tools, int rounds, const std::vector<int>& 
         }
     }
     for (int n : attached) {
+        if (!wanted("CNI ADD with " + std::to_string(n) + " attached") &&
+            !wanted("CNI DEL with " + std::to_string(n) + " attached"))
+            continue;
         // One private "host" netns per tool; n attachments made first, then measured ADD/DELs.
         struct Live {
             CniTool* tool;
@@ -265,10 +298,13 @@ void bench_cni(std::vector<CniTool>& tools, int rounds, const std::vector<int>& 
 
 void bench_floors(int rounds) {
     for (int round = 0; round < rounds; ++round) {
-        record("floor: fork+exec /bin/true", "machine", sample_of(run_command({"/bin/true"})));
-        record("floor: unshare 6 namespaces + /bin/true", "machine",
-               sample_of(run_command({"/usr/bin/unshare", "--mount", "--uts", "--ipc", "--net",
-                                      "--pid", "--fork", "--cgroup", "/bin/true"})));
+        if (wanted("floor: fork+exec /bin/true"))
+            record("floor: fork+exec /bin/true", "machine", sample_of(run_command({"/bin/true"})));
+        if (wanted("floor: unshare 6 namespaces + /bin/true"))
+            record("floor: unshare 6 namespaces + /bin/true", "machine",
+                   sample_of(run_command({"/usr/bin/unshare", "--mount", "--uts", "--ipc", "--net",
+                                          "--pid", "--fork", "--cgroup", "/bin/true"})));
+        if (!wanted("floor: veth pair into a netns (netlink)")) continue;
         // A veth pair created with its peer directly in the target netns (one RTM_NEWLINK).
         NetNs host, target;
         Sample s;
@@ -336,11 +372,35 @@ void write_report(const std::string& path, const std::vector<std::string>& tool_
 
 int main(int argc, char** argv) {
     bool smoke = false;
+    int rounds_arg = 0;
     std::string out = "bench-results.tsv";
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--smoke") smoke = true;
-        if (a == "--out" && i + 1 < argc) out = argv[++i];
+        bool has_value = i + 1 < argc;
+        if (a == "--smoke") {
+            smoke = true;
+        } else if (a == "--out" && has_value) {
+            out = argv[++i];
+        } else if (a == "--rounds" && has_value) {
+            rounds_arg = std::atoi(argv[++i]);
+            if (rounds_arg < 1) {
+                std::fprintf(stderr, "rt-bench: --rounds: must be a positive number\n");
+                return 2;
+            }
+        } else if (a == "--only" && has_value) {
+            try {
+                g_only.emplace(argv[++i], std::regex::ECMAScript | std::regex::optimize);
+            } catch (const std::regex_error& e) {
+                std::fprintf(stderr, "rt-bench: --only %s: not a regex: %s\n", argv[i], e.what());
+                return 2;
+            }
+        } else {
+            std::fprintf(stderr,
+                         "rt-bench: unknown argument %s (usage: rt-bench [--smoke] [--rounds N] "
+                         "[--only REGEX] [--out FILE.tsv])\n",
+                         a.c_str());
+            return 2;
+        }
     }
     const char* rt_env = std::getenv("RT");
     std::vector<Tool> tools;
@@ -377,11 +437,14 @@ int main(int argc, char** argv) {
         cni.push_back(std::move(t));
     }
     try {
-        int rounds = smoke ? 2 : 20;
+        int rounds = rounds_arg ? rounds_arg : smoke ? 2 : 20;
         bench_floors(rounds);
         bench_runtimes(tools, rounds, smoke ? std::vector<int>{1} : std::vector<int>{1, 100, 500},
                        smoke ? 3 : 100, smoke ? 2 : 10);
-        bench_cni(cni, smoke ? 2 : 15,
+        bench_cni(cni,
+                  rounds_arg ? rounds_arg
+                  : smoke    ? 2
+                             : 15,
                   smoke ? std::vector<int>{0, 2} : std::vector<int>{0, 50, 200, 500});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "rt-bench: %s\n", e.what());

@@ -3,6 +3,13 @@
 # reference bridge, then writes docs/performance.md and docs/img/bench-*.png.
 #   bench/run.sh            full run (several minutes), updates docs/
 #   bench/run.sh --smoke    a few iterations into a temp dir (CI: checks it still works)
+#   bench/run.sh --only REGEX [--rounds N]
+#                           only the metrics whose name matches REGEX (ECMAScript, searched in
+#                           the name), N interleaved rounds (default 20); prints the table and
+#                           leaves docs/ alone. Every other argument goes to rt-bench as is.
+# A quick, interleaved rt/runc/crun measurement of the lifecycle rows (about a minute on a
+# quiet machine; start/delete are measured too since they share the container):
+#   bench/run.sh --only '^(run /bin/true|create|exec /bin/true)$' --rounds 20
 # Runs inside a private mount namespace with /sys/fs/cgroup/unified unmounted, because crun
 # 1.8 refuses this host's hybrid cgroup layout; runc and rt see the same v1 hierarchies.
 set -euo pipefail
@@ -11,9 +18,16 @@ cd "$here"
 bin=${RT_BENCH_BIN:-$here/build/bin/rt-bench}
 export RT_PROBE=${RT_PROBE:-$here/build/bin/rt-probe}
 [ -x "$bin" ] || { echo "bench: $bin not built (cmake --build --preset default)" >&2; exit 1; }
+# --smoke and --only write into a temp dir: docs/performance.md is only rewritten by a full run.
 smoke=0
-[ "${1:-}" = --smoke ] && smoke=1
-if ((smoke)); then
+subset=0
+for a in "$@"; do
+  case $a in
+    --smoke) smoke=1 subset=1 ;;
+    --only) subset=1 ;;
+  esac
+done
+if ((subset)); then
   outdir=$(mktemp -d /var/tmp/rt-bench-smoke-XXXXXX)
   trap 'rm -rf "$outdir"' EXIT
   md=$outdir/performance.md
@@ -32,8 +46,7 @@ else
 fi
 tsv=$outdir/results.tsv
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-args=(--out "$tsv")
-((smoke)) && args+=(--smoke)
+args=(--out "$tsv" "$@")
 # TMPDIR (bundles, every runtime's --root, the test netns pins) is a private tmpfs in that
 # mount namespace, like /run where runtimes keep their state in production: on the host's ext4
 # the state files' inode allocation (ext4_new_inode) was a sixth of rt's CPU per run. A fresh
@@ -93,7 +106,7 @@ if [ -f "$md" ] && grep -qF "$marker" "$md"; then awk -v m="$marker" '$0 == m { 
   if [ -s "$analysis" ]; then echo; cat "$analysis"; fi
 } >"$md"
 
-if command -v gnuplot >/dev/null; then
+if ((!subset || smoke)) && command -v gnuplot >/dev/null; then
   for kind in runtimes cni; do
     data=$outdir/$kind.dat
     if [ "$kind" = runtimes ]; then
