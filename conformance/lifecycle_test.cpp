@@ -1,5 +1,6 @@
 // runtime.md: state, lifecycle and operations (create, start, kill, delete, state), their
 // errors in the wrong state, and what must be left behind (nothing) after failures.
+#include <rapidjson/document.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -534,6 +535,42 @@ BOOST_AUTO_TEST_CASE(state_adheres_to_the_schema, *needs({LIFECYCLE})) {
     BOOST_REQUIRE(runtime().kill(id, "KILL").ok());
     BOOST_REQUIRE(runtime().wait_status(id, "stopped") == "stopped");
     check_state_schema(runtime().cmd({"state", id}).out, "stopped");
+}
+
+// runtime.md "State" status "creating" (the container is being created, lifecycle step 2)
+// and "Query State" (state MUST return the state as specified): seen without racing from a
+// createRuntime hook, which runs during create in the runtime namespace. The hook records its
+// stdin (the state the runtime hands it) and what `RUNTIME state ID` answers meanwhile: both
+// say "creating", the answer per the schema, and they agree on id and bundle.
+BOOST_AUTO_TEST_CASE(state_is_creating_during_create, *needs({LIFECYCLE, "hook:createRuntime"})) {
+    Bundle b;
+    std::string id = unique_name("creating");
+    std::string out = (b.out() / "creating").string();
+    std::string state = runtime().path() + " --root " + runtime().root() + " state " + id;
+    b.config.append("/hooks/createRuntime", R"({"path":"/bin/sh","args":["sh","-c","cat > )" + out +
+                                                ".stdin; " + state + " > " + out + ".state 2> " +
+                                                out + R"(.err; exit 0"]})");
+    b.config.args({"/bin/rt-probe", "exit", "0"});
+    ContainerGuard guard(runtime(), id);
+    auto c = runtime().create(id, b);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    rapidjson::Document hook_stdin;
+    hook_stdin.Parse(read_text(out + ".stdin").c_str());
+    BOOST_REQUIRE_MESSAGE(hook_stdin.IsObject(), "hook stdin: " << read_text(out + ".stdin"));
+    BOOST_TEST(std::string(hook_stdin["status"].GetString()) == "creating",
+               "the createRuntime hook got status " << hook_stdin["status"].GetString());
+    std::string answer = read_text(out + ".state");
+    BOOST_REQUIRE_MESSAGE(!answer.empty(),
+                          "`state` failed while creating: " << read_text(out + ".err"));
+    check_state_schema(answer, "creating");
+    rapidjson::Document d;
+    d.Parse(answer.c_str());
+    BOOST_REQUIRE(d.IsObject());
+    BOOST_TEST(std::string(d["id"].GetString()) == id);
+    BOOST_TEST(std::string(d["bundle"].GetString()) == hook_stdin["bundle"].GetString());
+    BOOST_TEST(std::string(d["bundle"].GetString()) == b.path().string());
+    if (d.HasMember("pid") && d["pid"].GetInt() != 0)
+        BOOST_TEST(d["pid"].GetInt() == hook_stdin["pid"].GetInt());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

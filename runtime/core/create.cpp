@@ -278,6 +278,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
         });
     }
     dir.lock();
+    dir.keep_bundle(bundle);
     base::write_file_atomic_at(dir.fd(), "config.json", out.config_text, 0600);
     base::UniqueFd exec_sock = listen_exec_socket(dir);
     plan.start_fd = exec_sock.get();

@@ -228,6 +228,7 @@ oci::State Runtime::state(const std::string& id) {
     std::optional<ContainerRecord> stored = dir.try_read_record();
     if (!stored) {
         st.status = oci::Status::Creating;
+        st.bundle = dir.kept_bundle();
         return st;
     }
     const ContainerRecord& record = *stored;
@@ -253,6 +254,7 @@ std::vector<ContainerInfo> Runtime::list() {
                 info.status = derive_status(dir, info.record);
             } else {
                 info.record.id = id;
+                info.record.bundle = dir.kept_bundle();
                 info.status = oci::Status::Creating;
             }
             out.push_back(std::move(info));

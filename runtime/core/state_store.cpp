@@ -126,6 +126,22 @@ bool ContainerDir::has_exec_socket() const {
     return ::faccessat(fd_.get(), "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+void ContainerDir::keep_bundle(const std::string& bundle) const {
+    if (::symlinkat(bundle.c_str(), fd_.get(), "bundle") != 0)
+        throw Error("keep the bundle path in " + path_ + "/bundle", errno);
+}
+
+std::string ContainerDir::kept_bundle() const {
+    std::string target(4096, '\0');
+    ssize_t n = ::readlinkat(fd_.get(), "bundle", target.data(), target.size());
+    if (n < 0) {
+        if (errno == ENOENT) return "";
+        throw Error("read " + path_ + "/bundle", errno);
+    }
+    target.resize(static_cast<size_t>(n));
+    return target;
+}
+
 std::optional<ContainerRecord> ContainerDir::try_read_record() const {
     // No faccessat first: the open answers whether it exists. One read sized by fstat
     // (state.json is replaced by rename, never written in place, so its size holds).

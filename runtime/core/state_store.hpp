@@ -65,6 +65,12 @@ class ContainerDir {
     std::optional<ContainerRecord> try_read_record() const;
     void write_record(const ContainerRecord& record) const;
     bool has_exec_socket() const;
+    // The bundle path, kept from the start of create so `state` reports it while the
+    // container is still being created (runtime.md "State": bundle is REQUIRED, whatever the
+    // status). A symlink: one syscall on the create path. "" when absent (a dir left
+    // half-created by an older rt).
+    void keep_bundle(const std::string& bundle) const;
+    std::string kept_bundle() const;
 
   private:
     std::string id_;

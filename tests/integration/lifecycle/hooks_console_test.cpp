@@ -85,6 +85,33 @@ BOOST_AUTO_TEST_CASE(hooks_run_in_order_with_the_state_on_stdin) {
                boost::test_tools::per_element());
 }
 
+// runtime.md "State": while a createRuntime hook runs the container is "creating", and
+// `state` says so with every REQUIRED field (bundle too: before state.json exists it comes
+// from the bundle link kept at the start of create), as does `list`.
+BOOST_AUTO_TEST_CASE(state_while_creating_has_the_bundle) {
+    Env env;
+    std::string id = env.id();
+    std::string out = env.dir() + "/creating";
+    std::string rt = std::string(RT_BINARY) + " --root " + env.root();
+    env.set("/hooks", R"({"createRuntime":[{"path":"/bin/sh","args":["sh","-c",")" + rt +
+                          " state " + id + " > " + out + ".state; " + rt + " list > " + out +
+                          R"(.list"]}]})");
+    env.set("/process/args", R"(["true"])");
+    Result r = env.rt({"create", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    rapidjson::Document d;
+    d.Parse(read_file(out + ".state").c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject(), "state from the hook: " << read_file(out + ".state"));
+    BOOST_TEST(std::string(d["status"].GetString()) == "creating");
+    BOOST_TEST(std::string(d["id"].GetString()) == id);
+    BOOST_TEST(std::string(d["bundle"].GetString()) == env.bundle());
+    std::string list = read_file(out + ".list");
+    BOOST_TEST(list.find("creating") != std::string::npos, list);
+    BOOST_TEST(list.find(env.bundle()) != std::string::npos, list);
+    // Once created, the record takes over (the link is no longer what state reads).
+    BOOST_TEST(env.status(id) == "created");
+}
+
 BOOST_AUTO_TEST_CASE(failing_poststop_only_warns) {
     Env env;
     // runtime.md step 13: the poststop hook after a failing one still runs.
