@@ -351,27 +351,61 @@ BOOST_AUTO_TEST_SUITE(terminal)
 
 namespace {
 
-// Creates and starts the bundle (process.terminal true, args rt-probe tty) with
-// --console-socket, receives the pty master over the socket (SCM_RIGHTS) and returns the
-// probe's tty report read from it.
-rapidjson::Document console_report(Bundle& b, std::initializer_list<std::string_view> args = {
-                                                  "/bin/rt-probe", "tty"}) {
-    rapidjson::Document d;
-    b.config.set("/process/terminal", "true");
-    b.config.args(args);
-    TempDir sockdir;
-    std::string sock_path = sockdir.str() + "/console.sock";
-    int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
-    BOOST_REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    BOOST_REQUIRE(::listen(listener, 1) == 0);
-    int master = -1;
-    std::thread receiver([&] {
-        pollfd p{listener, POLLIN, 0};
-        if (::poll(&p, 1, 20000) != 1) return;
-        int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+// runc's --console-socket: a listening AF_UNIX socket in a temp dir; a thread accepts one
+// connection and takes the fd that comes with the first message (SCM_RIGHTS).
+class ConsoleSocket {
+  public:
+    ConsoleSocket() {
+        listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
+        BOOST_REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        BOOST_REQUIRE(::listen(listener_, 1) == 0);
+        receiver_ = std::thread([this] { receive(); });
+    }
+    ConsoleSocket(const ConsoleSocket&) = delete;
+    ConsoleSocket& operator=(const ConsoleSocket&) = delete;
+    ~ConsoleSocket() {
+        if (receiver_.joinable()) {
+            ::shutdown(listener_, SHUT_RDWR);  // ends a poll still waiting
+            receiver_.join();
+        }
+        ::close(listener_);
+        if (master_ >= 0) ::close(master_);
+    }
+    std::string path() const { return dir_.str() + "/console.sock"; }
+    // The pty master received (waits for the receiver), or -1.
+    int master() {
+        if (receiver_.joinable()) receiver_.join();
+        return master_;
+    }
+    // Reads the master until a JSON object is complete (or EOF/EIO once the slave is closed,
+    // or 10 s of silence) and returns it parsed.
+    rapidjson::Document read_report() {
+        std::string out;
+        for (;;) {
+            pollfd p{master(), POLLIN, 0};
+            if (::poll(&p, 1, 10000) != 1) break;
+            char buf[4096];
+            ssize_t n = ::read(master_, buf, sizeof buf);
+            if (n <= 0) break;  // EIO once the slave side is closed
+            out.append(buf, static_cast<size_t>(n));
+            if (out.find('}') != std::string::npos) break;
+        }
+        rapidjson::Document d;
+        auto brace = out.find('{');
+        BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output on the pty: " << out);
+        d.Parse(out.substr(brace, out.rfind('}') - brace + 1).c_str());
+        BOOST_REQUIRE_MESSAGE(d.IsObject(), "not a report: " << out);
+        return d;
+    }
+
+  private:
+    void receive() {
+        pollfd p{listener_, POLLIN, 0};
+        if (::poll(&p, 1, 20000) != 1 || !(p.revents & POLLIN)) return;
+        int conn = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
         if (conn < 0) return;
         char data[256];
         alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
@@ -383,34 +417,54 @@ rapidjson::Document console_report(Bundle& b, std::initializer_list<std::string_
         msg.msg_controllen = sizeof control;
         if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
             cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            if (c && c->cmsg_type == SCM_RIGHTS) std::memcpy(&master, CMSG_DATA(c), sizeof(int));
+            if (c && c->cmsg_type == SCM_RIGHTS) std::memcpy(&master_, CMSG_DATA(c), sizeof(int));
         }
         ::close(conn);
-    });
+    }
+
+    TempDir dir_;
+    int listener_ = -1;
+    int master_ = -1;
+    std::thread receiver_;
+};
+
+// Creates and starts the bundle (process.terminal true, args rt-probe tty) with
+// --console-socket, receives the pty master over the socket (SCM_RIGHTS) and returns the
+// probe's tty report read from it.
+rapidjson::Document console_report(Bundle& b, std::initializer_list<std::string_view> args = {
+                                                  "/bin/rt-probe", "tty"}) {
+    b.config.set("/process/terminal", "true");
+    b.config.args(args);
+    ConsoleSocket console;
     std::string id = unique_name("tty");
     ContainerGuard guard(runtime(), id);
-    auto c = runtime().create(id, b, {"--console-socket", sock_path});
-    receiver.join();
-    ::close(listener);
+    auto c = runtime().create(id, b, {"--console-socket", console.path()});
     BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
-    BOOST_REQUIRE_MESSAGE(master >= 0, "no fd received on the console socket");
+    BOOST_REQUIRE_MESSAGE(console.master() >= 0, "no fd received on the console socket");
     BOOST_REQUIRE(runtime().start(id).ok());
-    std::string out;
-    for (;;) {
-        pollfd p{master, POLLIN, 0};
-        if (::poll(&p, 1, 10000) != 1) break;
-        char buf[4096];
-        ssize_t n = ::read(master, buf, sizeof buf);
-        if (n <= 0) break;  // EIO once the slave side is closed
-        out.append(buf, static_cast<size_t>(n));
-        if (out.find('}') != std::string::npos) break;
+    return console.read_report();
+}
+
+// `exec --detach --tty --console-socket` (how engines run a terminal exec: runc refuses a
+// console socket without --detach) of `rt-probe tty` in a running container without a
+// terminal of its own; extra: more exec options (--process FILE replaces the args). Returns
+// the probe's report read from the pty master received over the socket.
+rapidjson::Document exec_console_report(std::vector<std::string> extra = {}) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    ConsoleSocket console;
+    std::vector<std::string> args{"exec", "--detach", "--tty", "--console-socket", console.path()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(id);
+    if (extra.empty()) {
+        args.push_back("/bin/rt-probe");
+        args.push_back("tty");
     }
-    ::close(master);
-    auto brace = out.find('{');
-    BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output on the pty: " << out);
-    d.Parse(out.substr(brace, out.rfind('}') - brace + 1).c_str());
-    BOOST_REQUIRE(d.IsObject());
-    return d;
+    auto e = runtime().cmd(args);
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    BOOST_REQUIRE_MESSAGE(console.master() >= 0, "no fd received on the console socket");
+    return console.read_report();
 }
 
 }  // namespace
@@ -443,6 +497,31 @@ BOOST_AUTO_TEST_CASE(dev_console_is_the_pty, *needs({LIFECYCLE})) {
     BOOST_REQUIRE_MESSAGE(d.HasMember("major"), "/dev/console missing");
     BOOST_TEST(d["type"].GetUint() == unsigned(S_IFCHR));
     BOOST_TEST(d["major"].GetUint() == 136u);
+}
+
+// runc's CLI `exec --tty --console-socket` (engines' terminal exec): the exec'd process gets a
+// new pty whose master arrives over the socket; 0, 1, 2 are the slave, its controlling
+// terminal, and its output comes through the master.
+BOOST_AUTO_TEST_CASE(exec_tty_sends_the_master_to_the_console_socket,
+                     *needs({LIFECYCLE, "verb:exec"})) {
+    auto d = exec_console_report();
+    for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
+    BOOST_TEST(d["controlling"].GetBool());
+    BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+}
+
+// config.md "consoleSize" for an exec'd process (exec --process with terminal true).
+BOOST_AUTO_TEST_CASE(exec_tty_applies_the_console_size, *needs({LIFECYCLE, "verb:exec"})) {
+    TempDir dir;
+    auto process = dir.path() / "process.json";
+    std::ofstream(process) << R"({"terminal":true,"consoleSize":{"height":27,"width":93},
+        "user":{"uid":0,"gid":0},"cwd":"/","args":["/bin/rt-probe","tty"],
+        "env":["PATH=/bin","TERM=xterm"]})";
+    auto d = exec_console_report({"--process", process.string()});
+    BOOST_TEST(d["isatty"][0].GetBool());
+    BOOST_REQUIRE(d.HasMember("rows"));
+    BOOST_TEST(d["rows"].GetUint() == 27u);
+    BOOST_TEST(d["cols"].GetUint() == 93u);
 }
 
 // config.md "consoleSize": runtimes MUST ignore it when terminal is false.
