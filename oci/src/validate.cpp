@@ -297,13 +297,11 @@ void check_devices(Checker& c, const Linux& l) {
     }
 }
 
-// Linux interface names: 1..15 bytes, no '/', no whitespace, not "." or "..".
+// Linux interface names as the kernel's dev_valid_name() takes them (runc checks the same):
+// 1..15 bytes, not "." or "..", no '/', ':' or whitespace (isspace: " \t\n\v\f\r").
 bool valid_ifname(std::string_view name) {
     if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
-    for (char c : name) {
-        if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n') return false;
-    }
-    return true;
+    return name.find_first_of("/: \t\n\v\f\r") == std::string_view::npos;
 }
 
 void check_net_devices(Checker& c, const Linux& l) {

@@ -295,6 +295,15 @@ BOOST_AUTO_TEST_CASE(net_devices) {
            {E("/linux/netDevices/averyveryverylongname",
               "invalid interface name \"averyveryverylongname\"")});
     expect([](Spec& s) { s.linux->netDevices["eth0"] = NetDevice{"eth%d"}; }, {});
+    // The kernel's dev_valid_name(): every isspace() character, "." and "..", 15 bytes max.
+    expect([](Spec& s) { s.linux->netDevices["eth0"] = NetDevice{"a\vb"}; },
+           {E("/linux/netDevices/eth0/name", "invalid interface name \"a\vb\"")});
+    expect([](Spec& s) { s.linux->netDevices["a\rb"] = NetDevice{}; },
+           {E("/linux/netDevices/a\rb", "invalid interface name \"a\rb\"")});
+    expect([](Spec& s) { s.linux->netDevices["eth0"] = NetDevice{".."}; },
+           {E("/linux/netDevices/eth0/name", "invalid interface name \"..\"")});
+    expect([](Spec& s) { s.linux->netDevices["fifteen-chars-0"] = NetDevice{"ctr:0"}; },
+           {E("/linux/netDevices/fifteen-chars-0/name", "invalid interface name \"ctr:0\"")});
 }
 
 BOOST_AUTO_TEST_CASE(resources) {
