@@ -64,7 +64,7 @@ Runtime::Runtime(std::string path) : path_(std::move(path)) {
         }
         if (linux.HasMember("memoryPolicy") && linux["memoryPolicy"].IsObject())
             features_.insert("memoryPolicy");
-        for (const char* key : {"apparmor", "selinux"}) {
+        for (const char* key : {"apparmor", "selinux", "netDevices"}) {
             if (linux.HasMember(key) && linux[key].IsObject() && linux[key].HasMember("enabled") &&
                 linux[key]["enabled"].IsTrue())
                 features_.insert(key);

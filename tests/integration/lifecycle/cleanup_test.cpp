@@ -73,10 +73,11 @@ BOOST_AUTO_TEST_CASE(failure_intel_rdt_requested) {
     expect_failure_leaves_nothing(env, "config.json: /linux/intelRdt: Intel RDT");
 }
 
-BOOST_AUTO_TEST_CASE(failure_net_devices_requested) {
+BOOST_AUTO_TEST_CASE(failure_net_device_missing) {
     Env env;
     env.set("/linux/netDevices", R"({"rt-no-such-dev0":{"name":"eth9"}})");
-    expect_failure_leaves_nothing(env, "config.json: /linux/netDevices: moving host network");
+    expect_failure_leaves_nothing(
+        env, "config.json: /linux/netDevices/rt-no-such-dev0: no network device rt-no-such-dev0");
 }
 
 BOOST_AUTO_TEST_CASE(failure_bad_namespace_path) {
