@@ -9,6 +9,7 @@ packages=(
   rapidjson-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libcli11-dev libboost-test-dev
   # bundles and tests
   busybox-static iproute2 nftables iptables procps util-linux
+  strace  # tests/integration/cni: which plugins rt-bridge exec's
   # references for side-by-side tests and benchmarks
   runc crun containernetworking-plugins
   # engines: tests/integration/engines (podman, containerd + ctr, containerd's CRI) and

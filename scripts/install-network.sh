@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # install-network.sh [--bin-src DIR] [--cni-bin-dir DIR] [--cni-conf-dir DIR] [--uninstall]
 # Installs rt's CNI plugins and its default network, the way CNI users expect them:
-#   rt-bridge, rt-host-local  ->  /opt/cni/bin            (from build/bin)
+#   rt-bridge, rt-host-local  ->  /opt/cni/bin            (from build/bin; one executable
+#                                                          under two names: installed as
+#                                                          hard links of one file, so
+#                                                          rt-bridge runs its IPAM in-process)
 #   10-rt0.conflist           ->  /etc/cni/net.d          (network "rt0": bridge rt0,
 #                                                          10.230.0.0/24 + fd00:230::/64)
 # Idempotent: run it again and nothing changes. It never overwrites a file it did not
@@ -51,13 +54,24 @@ done
 mkdir -p "$bin_dir" "$conf_dir"
 
 # The plugins are ours by name: a different copy is an older build, replace it (atomically,
-# so a plugin running right now keeps its inode).
+# so a plugin running right now keeps its inode). When the build has them as one file
+# (hard links), so does the install: rt-bridge calls rt-host-local in-process only when
+# CNI_PATH resolves it to its own inode.
+first=
 for p in "${plugins[@]}"; do
-  if cmp -s "$bin_src/$p" "$bin_dir/$p"; then
+  link_to=
+  if [ -n "$first" ] && [ "$bin_src/$p" -ef "$bin_src/$first" ]; then link_to=$bin_dir/$first; fi
+  [ -n "$first" ] || first=$p
+  if cmp -s "$bin_src/$p" "$bin_dir/$p" && { [ -z "$link_to" ] || [ "$bin_dir/$p" -ef "$link_to" ]; }; then
     say "$bin_dir/$p is up to date"
   else
-    install -m 0755 "$bin_src/$p" "$bin_dir/.$p.new"
+    if [ -n "$link_to" ]; then
+      ln -f "$link_to" "$bin_dir/.$p.new"
+    else
+      install -m 0755 "$bin_src/$p" "$bin_dir/.$p.new"
+    fi
     mv -f "$bin_dir/.$p.new" "$bin_dir/$p"
+    rm -f "$bin_dir/.$p.new"  # rename() between links of one file does nothing
     say "installed $bin_dir/$p"
   fi
 done

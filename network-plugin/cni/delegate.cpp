@@ -9,15 +9,68 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "cni/error.hpp"
 #include "cni/json.hpp"
+#include "cni/skeleton.hpp"
 
 extern char** environ;
 
 namespace rt::cni {
+
+namespace {
+
+BuiltinPlugins& builtins() {
+    static BuiltinPlugins lookup;
+    return lookup;
+}
+
+// The plugin to call in-process for `exe` (found in CNI_PATH as `type`), if any.
+const Plugin* builtin_for(std::string_view type, const std::string& exe) {
+    const BuiltinPlugins& lookup = builtins();
+    if (!lookup) return nullptr;
+    const Plugin* p = lookup(type);
+    return p && is_this_executable(exe) ? p : nullptr;
+}
+
+// The delegate's outcome: its stdout on success, else CniError with its own code and
+// message, or code 999 with how it ended.
+std::string outcome(const std::string& type, const std::string& command, std::string out, bool ok,
+                    const std::string& why) {
+    if (ok) return out;
+    std::string who = type + " (" + command + ")";
+    json::Document doc;
+    doc.Parse(out.data(), out.size());
+    if (!doc.HasParseError() && doc.IsObject()) {
+        const json::Value* code = json::find(doc, "code");
+        const json::Value* msg = json::find(doc, "msg");
+        if (code && code->IsInt() && msg && msg->IsString()) {
+            std::string details;
+            const json::Value* d = json::find(doc, "details");
+            if (d && d->IsString()) details = d->GetString();
+            throw CniError(code->GetInt(), who + ": " + msg->GetString(), details);
+        }
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    if (out.size() > 200) out.resize(200);
+    throw CniError(kInternal, who + " failed (" + why + ")" + (out.empty() ? "" : ": " + out));
+}
+
+}  // namespace
+
+void set_builtin_plugins(BuiltinPlugins lookup) {
+    builtins() = std::move(lookup);
+}
+
+bool is_this_executable(const std::string& path) {
+    struct stat self {
+    }, other{};
+    return stat("/proc/self/exe", &self) == 0 && stat(path.c_str(), &other) == 0 &&
+           self.st_dev == other.st_dev && self.st_ino == other.st_ino;
+}
 
 std::string find_plugin(std::string_view type, std::string_view cni_path) {
     if (type.empty() || type == "." || type == ".." || type.find('/') != std::string_view::npos)
@@ -50,6 +103,20 @@ Delegate::Delegate(std::string_view type, std::string_view command, std::string_
                    std::string_view config)
     : type_(type), command_(command) {
     std::string exe = find_plugin(type, cni_path);
+
+    if (const Plugin* p = builtin_for(type, exe)) {
+        // What the exec'd file would see: the same environment but CNI_COMMAND, the same
+        // config on stdin. dispatch() catches everything and answers in CNI JSON.
+        std::string out;
+        int rc = dispatch(
+            *p,
+            [this](const char* name) -> const char* {
+                return std::strcmp(name, "CNI_COMMAND") == 0 ? command_.c_str() : std::getenv(name);
+            },
+            config, out);
+        done_.emplace(rc, std::move(out));
+        return;
+    }
 
     base::UniqueFd in(memfd_create("cni-config", MFD_CLOEXEC));
     if (!in) throw Error("memfd_create", errno);
@@ -98,6 +165,12 @@ Delegate::~Delegate() {
 }
 
 std::string Delegate::wait() {
+    if (done_) {
+        auto [rc, out] = std::move(*done_);
+        done_.reset();
+        return outcome(type_, command_, std::move(out), rc == 0,
+                       "exit status " + std::to_string(rc));
+    }
     std::string out;
     char buf[16384];
     for (;;) {
@@ -116,27 +189,11 @@ std::string Delegate::wait() {
         if (errno != EINTR) throw Error("waitpid " + type_, errno);
     }
     pid_ = -1;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
-
-    std::string who = type_ + " (" + command_ + ")";
-    json::Document doc;
-    doc.Parse(out.data(), out.size());
-    if (!doc.HasParseError() && doc.IsObject()) {
-        const json::Value* code = json::find(doc, "code");
-        const json::Value* msg = json::find(doc, "msg");
-        if (code && code->IsInt() && msg && msg->IsString()) {
-            std::string details;
-            const json::Value* d = json::find(doc, "details");
-            if (d && d->IsString()) details = d->GetString();
-            throw CniError(code->GetInt(), who + ": " + msg->GetString(), details);
-        }
-    }
     std::string why = WIFEXITED(status)
                           ? "exit status " + std::to_string(WEXITSTATUS(status))
                           : std::string("killed by signal ") + std::to_string(WTERMSIG(status));
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    if (out.size() > 200) out.resize(200);
-    throw CniError(kInternal, who + " failed (" + why + ")" + (out.empty() ? "" : ": " + out));
+    return outcome(type_, command_, std::move(out), WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                   why);
 }
 
 Result Delegate::wait_result() {

@@ -201,6 +201,66 @@ BOOST_AUTO_TEST_CASE(reference_bridge_with_rt_host_local) {
     // The reference bridge leaves no alias; nothing else of ours exists.
 }
 
+// rt-host-local next to rt-bridge is the same file (a hard link): rt-bridge calls it
+// in-process, no second exec. A copy of it (another inode, same name) is exec'd like any
+// other IPAM plugin. Either way the address is reserved, configured and released.
+BOOST_AUTO_TEST_CASE(own_host_local_runs_in_process_a_copy_is_executed) {
+    TestNet net;
+    BOOST_REQUIRE_MESSAGE(sh("command -v strace >/dev/null") == 0,
+                          "strace missing (scripts/install-deps.sh installs it)");
+    BOOST_REQUIRE_MESSAGE(fs::equivalent(rt_bridge(), rt_host_local()),
+                          rt_host_local() + " is not a link of " + rt_bridge());
+    const std::string copy_dir = net.data_dir + "/copy";
+    fs::create_directories(copy_dir);
+    fs::copy_file(rt_host_local(), copy_dir + "/rt-host-local");
+    fs::permissions(copy_dir + "/rt-host-local", fs::perms::owner_all);
+    const std::string log = net.data_dir + "/execs";
+    const std::string wrapper = net.data_dir + "/traced-rt-bridge";
+    {
+        std::ofstream w(wrapper);
+        w << "#!/bin/sh\nexec strace -f -qq -e trace=execve -e signal=none -o " << log << " "
+          << rt_bridge() << "\n";
+    }
+    fs::permissions(wrapper, fs::perms::owner_all);
+    // Successful execve calls seen in the last run, in order.
+    auto execs = [&] {
+        std::ifstream in(log);
+        std::vector<std::string> out;
+        for (std::string line; std::getline(in, line);) {
+            auto q = line.find("execve(\"");
+            if (q == std::string::npos || line.find(" = 0") == std::string::npos) continue;
+            q += 8;
+            out.push_back(line.substr(q, line.find('"', q) - q));
+        }
+        return out;
+    };
+    const std::string conf = net.conf("1.1.0", R"(,"isGateway":true)");
+    for (const std::string& path : {cni_path(), copy_dir}) {
+        const bool copy = path == copy_dir;
+        BOOST_TEST_CONTEXT("CNI_PATH " << path) {
+            std::vector<std::string> want = {rt_bridge()};
+            if (copy) want.push_back(copy_dir + "/rt-host-local");
+            Netns a;
+            Invocation add = make(wrapper, "ADD", copy ? "exec1" : "inproc1", a.path(), conf);
+            add.path = path;
+            Exec e = run(add);
+            BOOST_REQUIRE_MESSAGE(e.status == 0, e.dump());
+            BOOST_TEST(execs() == want, "execve calls of ADD differ");
+            std::string ip4 = json_str(e.doc["ips"][0], "address");
+            BOOST_TEST(has_addr(a.path(), "eth0", ip4));
+            BOOST_TEST(
+                fs::exists(net.data_dir + "/" + net.name + "/" + ip4.substr(0, ip4.find('/'))));
+            Invocation del = add;
+            del.command = "DEL";
+            Exec d = run(del);
+            BOOST_TEST(d.status == 0, d.dump());
+            BOOST_TEST(execs() == want, "execve calls of DEL differ");
+            BOOST_TEST(net.reservations().empty());
+            BOOST_TEST(!link_in(a.path(), "eth0"));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(shared_data_dir_both_ways) {
     TestNet net;
     std::string ipam_ref = net.ipam_host_local("host-local");

@@ -65,6 +65,23 @@ inst --uninstall >/dev/null || fail "uninstall failed"
 [ ! -e "$t/bin/rt-bridge" ] && [ ! -e "$t/conf/10-rt0.conflist" ] || fail "uninstall left our files"
 [ -e "$t/bin/rt-host-local" ] || fail "uninstall removed a plugin that is not ours any more"
 
+echo "-- one executable under two names (hard links) is installed as one file"
+rm -rf "$t/bin" "$t/conf" && mkdir -p "$t/conf"
+ln -f "$t/build/rt-bridge" "$t/build/rt-host-local"
+inst >/dev/null || fail "install of linked plugins failed"
+[ "$t/bin/rt-bridge" -ef "$t/bin/rt-host-local" ] || fail "rt-host-local not installed as a hard link of rt-bridge"
+out=$(inst) || fail "second install of linked plugins failed"
+[ "$(grep -c 'up to date' <<<"$out")" = 3 ] || fail "linked plugins not reported up to date: $out"
+cp --remove-destination "$t/bin/rt-bridge" "$t/bin/rt-host-local"  # an install by an older script
+inst >/dev/null && [ "$t/bin/rt-bridge" -ef "$t/bin/rt-host-local" ] || fail "separate copies not relinked"
+rm -f "$t/build/rt-bridge" "$t/build/rt-host-local"
+printf '#!/bin/sh\necho v3\n' >"$t/build/rt-bridge" && chmod 755 "$t/build/rt-bridge"
+ln -f "$t/build/rt-bridge" "$t/build/rt-host-local"
+inst >/dev/null || fail "update of linked plugins failed"
+cmp -s "$t/build/rt-bridge" "$t/bin/rt-host-local" && [ "$t/bin/rt-bridge" -ef "$t/bin/rt-host-local" ] ||
+  fail "linked plugins not updated as one file"
+[ -z "$(find "$t/bin" -name '.*.new')" ] || fail "temp files left after a linked install"
+
 echo "-- missing build: clear error"
 rm -rf "$t/build"
 out=$(inst 2>&1) && fail "install without a build succeeded"
