@@ -421,6 +421,9 @@ int report(Writer& w, const std::vector<std::string>& args) {
     w.Int(::personality(0xffffffff));
     w.Key("sched_policy");
     w.Int(::sched_getscheduler(0));
+    w.Key("sched_priority");
+    sched_param sp{};
+    w.Int(::sched_getparam(0, &sp) == 0 ? sp.sched_priority : -1);
     w.Key("nice");
     errno = 0;
     w.Int(::getpriority(PRIO_PROCESS, 0));

@@ -235,6 +235,7 @@ ProbeReport parse_probe_report(std::string_view json) {
     r.oom_score_adj = static_cast<int>(num(doc, "oom_score_adj", ""));
     r.personality = static_cast<int>(num(doc, "personality", ""));
     r.sched_policy = static_cast<int>(num(doc, "sched_policy", ""));
+    r.sched_priority = static_cast<int>(num(doc, "sched_priority", ""));
     r.nice = static_cast<int>(num(doc, "nice", ""));
     r.ioprio = static_cast<int>(num(doc, "ioprio", ""));
     const Value& tty = array(doc, "isatty", "");

@@ -63,7 +63,8 @@ struct ProbeReport {
     std::vector<ProbeCgroup> cgroups;
     std::vector<ProbeDevice> devices;
     std::map<std::string, std::optional<std::string>> sysctls;
-    int oom_score_adj = 0, personality = 0, sched_policy = 0, nice = 0, ioprio = 0;
+    int oom_score_adj = 0, personality = 0, sched_policy = 0, sched_priority = 0, nice = 0,
+        ioprio = 0;
     std::array<bool, 3> isatty{};
 
     // The mount visible at path (the last one mounted there), or nullptr.
