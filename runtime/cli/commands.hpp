@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rt::core {
@@ -46,5 +47,8 @@ int parse_duration_ms(const std::string& flag, const std::string& text);
 // CLI11 sees it (returns the new argc); exec_command() returns it.
 int split_exec_command(int argc, char** argv);
 std::vector<std::string> exec_command();
+// The verb of argv: its first word that is neither a global flag nor a global flag's value
+// (empty when there is none). A cheap look before CLI11 parses anything.
+std::string_view verb_of(int argc, char** argv);
 
 }  // namespace rt::cli

@@ -42,6 +42,15 @@ bool global_takes_value(std::string_view arg) {
 
 }  // namespace
 
+std::string_view verb_of(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (!a.starts_with('-')) return a;
+        if (global_takes_value(a)) ++i;
+    }
+    return {};
+}
+
 int split_exec_command(int argc, char** argv) {
     int i = 1;
     while (i < argc && std::string_view(argv[i]) != "exec") {

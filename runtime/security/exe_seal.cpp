@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ constexpr const char* kReexecMarker = "_RT_EXE_SEALED";
 #endif
 
 constexpr unsigned int kSeals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+
+// The outcome of the first ensure_protected_executable() in this process, repeated by later
+// calls: main() calls it before parsing the command line and again after, when --log is open.
+bool g_protected = false;
+std::optional<Error> g_failure;
 
 bool fd_is_protected(int fd) noexcept {
     struct statvfs st {};
@@ -74,22 +80,18 @@ base::UniqueFd memfd_copy() {
 }  // namespace
 
 bool executable_is_protected() noexcept {
-    int fd = ::open("/proc/self/exe", O_PATH | O_CLOEXEC);
+    // F_GET_SEALS needs a real open file; O_PATH (an execute-only binary) gives statvfs only.
+    int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fd = ::open("/proc/self/exe", O_PATH | O_CLOEXEC);
     if (fd < 0) return false;
-    // F_GET_SEALS needs a real open file, not O_PATH; statvfs works on both.
     bool ok = fd_is_protected(fd);
     ::close(fd);
-    if (!ok) {
-        fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            ok = fd_is_protected(fd);
-            ::close(fd);
-        }
-    }
     return ok;
 }
 
-void ensure_protected_executable(char** argv, char** envp, ExeSealMethod method) {
+namespace {
+
+void protect_or_reexec(char** argv, char** envp, ExeSealMethod method) {
     const bool reexecuted = std::getenv(kReexecMarker) != nullptr;
     if (reexecuted) ::unsetenv(kReexecMarker);
     if (executable_is_protected()) {
@@ -133,6 +135,20 @@ void ensure_protected_executable(char** argv, char** envp, ExeSealMethod method)
     env.push_back(nullptr);
     ::syscall(SYS_execveat, copy.get(), "", argv, env.data(), AT_EMPTY_PATH);
     throw Error("protect rt's binary (CVE-2019-5736): execveat", errno);
+}
+
+}  // namespace
+
+void ensure_protected_executable(char** argv, char** envp, ExeSealMethod method) {
+    if (g_protected) return;
+    if (g_failure) throw *g_failure;
+    try {
+        protect_or_reexec(argv, envp, method);
+        g_protected = true;
+    } catch (const Error& e) {
+        g_failure = e;
+        throw;
+    }
 }
 
 }  // namespace rt::security
