@@ -228,6 +228,24 @@ BOOST_AUTO_TEST_CASE(name_template_lets_the_kernel_number_it) {
     BOOST_TEST(r.code == 0, r.err << r.out);
 }
 
+// The container's network namespace belongs to its new user namespace: rt (root of the
+// host's) moves and configures the device there all the same.
+BOOST_AUTO_TEST_CASE(device_moves_into_a_network_namespace_of_a_new_user_namespace) {
+    HostDevice dev({{"10.132." + std::to_string(octet()) + ".2/24"}});
+    Env env;
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"network"},{"type":"mount"},)"
+            R"({"type":"ipc"},{"type":"uts"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/netDevices", net_devices(dev.name(), "ctr0"));
+    env.sh("ip -o link show dev ctr0; ip -o addr show dev ctr0");
+    Result r = env.run_container("nd");
+    BOOST_TEST_REQUIRE(r.code == 0, r.err);
+    BOOST_TEST(has_line_with(r.out, "ctr0:", ",UP"), r.out);
+    BOOST_TEST(has_line_with(r.out, "inet 10.132."), r.out);
+}
+
 BOOST_AUTO_TEST_CASE(device_stays_in_the_container_while_it_lives) {
     HostDevice dev({{"10.127." + std::to_string(octet()) + ".2/24"}});
     Env env;
@@ -297,6 +315,34 @@ BOOST_AUTO_TEST_CASE(rt_own_namespace_by_path_is_an_error) {
     BOOST_TEST(r.err.find("network namespace joined by path is rt's own") != std::string::npos,
                r.err);
     BOOST_TEST(dev.link().has_value());
+}
+
+// A bridge is local to its namespace (NETIF_F_NETNS_LOCAL): the kernel refuses the move.
+BOOST_AUTO_TEST_CASE(device_that_cannot_move_is_an_error_and_stays) {
+    nl::Socket sock;
+    std::string br = device_name();
+    BOOST_REQUIRE_EQUAL(nl::create_bridge(sock, {br, 0, std::nullopt, false}), 0);
+    struct Remove {
+        nl::Socket& s;
+        std::string name;
+        ~Remove() {
+            try {
+                nl::delete_link(s, name);
+            } catch (...) {
+            }
+        }
+    } remove{sock, br};
+    Env env;
+    env.set("/linux/netDevices", net_devices(br, "eth0"));
+    Result r = env.rt({"create", "-b", env.bundle(), env.id("nd")});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("config.json: /linux/netDevices/" + br +
+                          ": move into the container's network namespace: Invalid argument") !=
+                   std::string::npos,
+               r.err);
+    auto l = nl::link_by_name(sock, br);
+    BOOST_TEST_REQUIRE(l.has_value(), br << " left the host");
+    BOOST_TEST((l->flags & IFF_UP) != 0u);
 }
 
 BOOST_AUTO_TEST_CASE(taken_name_is_an_error_and_the_device_comes_back) {
