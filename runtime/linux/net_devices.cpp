@@ -214,25 +214,28 @@ void move_net_devices(const std::map<std::string, oci::NetDevice>& devices, int 
         char tmp[IFNAMSIZ];
         std::snprintf(tmp, sizeof tmp, "rtnd%x.%x", static_cast<unsigned>(::getpid()) & 0xffffff,
                       n++ & 0xff);
+        // The undo is registered before the move: if anything fails after the kernel moved
+        // the device, the undo finds it by its temporary name (ours alone) or known index.
+        auto index = std::make_shared<int>(0);
+        rollback.add("network device " + host_name,
+                     [s, index, tmp = std::string(tmp), host_name, addrs, was_up] {
+                         if (*index == 0) {
+                             auto l = netlink::link_by_name(*s->target, tmp);
+                             if (!l) return;  // it never left rt's namespace
+                             *index = l->index;
+                         }
+                         move_back(*s, *index, host_name, addrs, was_up);
+                     });
         netlink::Message move = move_msg(p.link.index, netns_fd, tmp);
-        netlink::Ack ack;
-        ack.error = s->host.try_request(move);
-        // Where the device is now decides whether there is anything to undo.
+        if (int err = s->host.try_request(move))
+            throw Error(field + ": move into the container's network namespace", err);
         auto moved = netlink::link_by_name(*s->target, tmp);
-        if (moved) {
-            rollback.add("network device " + host_name,
-                         [s, index = moved->index, host_name, addrs, was_up] {
-                             move_back(*s, index, host_name, addrs, was_up);
-                         });
-        }
-        if (ack.error)
-            throw Error(field + ": move into the container's network namespace", ack.error);
         if (!moved)
             throw Error(field + ": not found in the container's network namespace after the move",
                         ErrorKind::NotFound);
-        int index = moved->index;
+        *index = moved->index;
 
-        netlink::Message rename = rename_msg(index, p.name);
+        netlink::Message rename = rename_msg(*index, p.name);
         if (int err = s->target->try_request(rename)) {
             if (err == EEXIST)
                 throw Error(field + "/name: a network device named " + p.name +
@@ -243,8 +246,8 @@ void move_net_devices(const std::map<std::string, oci::NetDevice>& devices, int 
         // The spec: every permanent address of global scope, then up.
         std::vector<netlink::Message> msgs;
         for (const auto& a : addrs)
-            if (a.scope == RT_SCOPE_UNIVERSE) msgs.push_back(add_addr_msg(a, index, p.name));
-        msgs.push_back(netlink::set_link_msg(index, IFF_UP, IFF_UP));
+            if (a.scope == RT_SCOPE_UNIVERSE) msgs.push_back(add_addr_msg(a, *index, p.name));
+        msgs.push_back(netlink::set_link_msg(*index, IFF_UP, IFF_UP));
         msgs.back().what("netlink: set " + p.name + " up");
         auto acks = s->target->batch(msgs);
         for (size_t i = 0; i < acks.size(); ++i) {
