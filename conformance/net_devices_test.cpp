@@ -102,15 +102,20 @@ BOOST_AUTO_TEST_CASE(name_template_is_numbered_by_the_kernel, *needs({RUN})) {
 }
 
 // "If a network device with the specified name already exists in the container namespace,
-// the runtime MUST generate an error" (lo exists in every network namespace).
+// the runtime MUST generate an error" (lo exists in every network namespace), and runtime.md
+// "Errors": the environment is then as if the operation was never attempted, so the device
+// is still in the runtime's namespace, with its address.
 BOOST_AUTO_TEST_CASE(name_taken_in_the_container_is_an_error, *needs({RUN})) {
     Host host;
-    host.add_device("nd4", {});
+    host.add_device("nd4", {"10.200.4.2/24"});
     Bundle b;
     b.config.set("/linux/netDevices", R"({"nd4":{"name":"lo"}})");
     b.config.args({"/bin/rt-probe", "net"});
     auto r = host.run(b);
     BOOST_TEST(!r.ok(), "run succeeded: " << r.out);
+    NetReport after = host.links();
+    BOOST_TEST_REQUIRE(after.link("nd4"), "nd4 is gone from the runtime's namespace");
+    BOOST_TEST(contains(after.cidrs_of("nd4"), "10.200.4.2/24"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
