@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cgroups.hpp"
 #include "checks.hpp"
 #include "suite.hpp"
 
@@ -144,7 +145,8 @@ BOOST_AUTO_TEST_CASE(scheduler_flags_are_applied, *needs({RUN, "spec:1.2.0"})) {
 BOOST_AUTO_TEST_CASE(scheduler_real_time_policy_is_applied, *needs({RUN, "spec:1.2.0"})) {
     Bundle b;
     b.config.set("/process/scheduler", R"({"policy":"SCHED_FIFO","priority":10})");
-    bool rt_group = fs::exists("/sys/fs/cgroup/cpu/cpu.rt_runtime_us");
+    auto cpu = controller_hierarchy("cpu");
+    bool rt_group = cpu && !cpu->v2 && fs::exists(cpu->mount / "cpu.rt_runtime_us");
     std::string cg = "/" + unique_name("rt-conformance");
     if (rt_group) {
         b.config.set_string("/linux/cgroupsPath", cg);

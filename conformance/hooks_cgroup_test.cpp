@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cgroups.hpp"
 #include "suite.hpp"
 
 namespace fs = std::filesystem;
@@ -553,7 +554,9 @@ std::string cg_file(const std::string& controller, const std::string& path,
 
 // config-linux.md "cgroupsPath" and "resources" (v1 controllers of this hybrid host); the
 // cgroups are removed by delete (runtime.md "delete").
-BOOST_AUTO_TEST_CASE(cgroups_path_and_resources_are_applied, *needs({LIFECYCLE, "cgroup:v1"})) {
+BOOST_AUTO_TEST_CASE(cgroups_path_and_resources_are_applied,
+                     *needs({LIFECYCLE, "cgroup:v1"}) *
+                         host_controllers({"memory", "pids", "cpu"}, true)) {
     Bundle b;
     std::string cg = "/" + unique_name("rt-conformance");
     b.config.set_string("/linux/cgroupsPath", cg);
@@ -586,7 +589,8 @@ BOOST_AUTO_TEST_CASE(cgroups_path_and_resources_are_applied, *needs({LIFECYCLE, 
 
 // config-linux.md "memory" (reservation, swap, swappiness, disableOOMKiller) and "cpu" (cpus,
 // mems) in the v1 files of this host.
-BOOST_AUTO_TEST_CASE(more_resources_are_applied, *needs({LIFECYCLE, "cgroup:v1"})) {
+BOOST_AUTO_TEST_CASE(more_resources_are_applied, *needs({LIFECYCLE, "cgroup:v1"}) *
+                                                     host_controllers({"memory", "cpuset"}, true)) {
     Bundle b;
     std::string cg = "/" + unique_name("rt-conformance");
     b.config.set_string("/linux/cgroupsPath", cg);
@@ -681,7 +685,9 @@ BOOST_AUTO_TEST_CASE(ps_lists_the_processes, *needs({LIFECYCLE, "verb:ps", "cgro
 }
 
 // runc's CLI `update`: flags and a resources JSON change the live cgroup.
-BOOST_AUTO_TEST_CASE(update_changes_the_cgroup, *needs({LIFECYCLE, "verb:update", "cgroup:v1"})) {
+BOOST_AUTO_TEST_CASE(update_changes_the_cgroup,
+                     *needs({LIFECYCLE, "verb:update", "cgroup:v1"}) *
+                         host_controllers({"memory", "pids", "cpu"}, true)) {
     Bundle b;
     std::string cg = "/" + unique_name("rt-conformance");
     b.config.set_string("/linux/cgroupsPath", cg);
@@ -706,11 +712,9 @@ BOOST_AUTO_TEST_CASE(update_changes_the_cgroup, *needs({LIFECYCLE, "verb:update"
 // leaves no cgroup behind.
 BOOST_AUTO_TEST_CASE(unified_with_a_missing_v2_controller_is_an_error,
                      *needs({LIFECYCLE, "cgroup:v1"})) {
-    std::string v2 = fs::exists("/sys/fs/cgroup/unified/cgroup.controllers")
-                         ? read_text("/sys/fs/cgroup/unified/cgroup.controllers")
-                         : "";
-    BOOST_REQUIRE_MESSAGE(v2.find("memory") == std::string::npos,
-                          "this test needs a host whose memory controller is v1 only");
+    auto memory = controller_hierarchy("memory");
+    BOOST_REQUIRE_MESSAGE(!memory || !memory->v2,
+                          "this test needs a host without a cgroup2 memory controller");
     Bundle b;
     std::string cg = "/" + unique_name("rt-conformance");
     b.config.set_string("/linux/cgroupsPath", cg);
@@ -722,9 +726,9 @@ BOOST_AUTO_TEST_CASE(unified_with_a_missing_v2_controller_is_an_error,
     BOOST_TEST(!c.ok(), "unified memory.max accepted without a v2 memory controller");
     if (c.ok()) runtime().remove(id, true);
     BOOST_TEST(!fs::exists(b.out() / "ran"));
-    for (const char* ctrl : {"memory", "pids", "cpu", "unified"}) {
-        BOOST_TEST(!fs::exists("/sys/fs/cgroup/" + std::string(ctrl) + cg),
-                   ctrl << " cgroup left after a failed create");
+    for (const auto& mount : cgroup_mounts()) {
+        BOOST_TEST(!fs::exists(mount.string() + cg),
+                   mount << ": cgroup left after a failed create");
     }
     // The control: the same container without unified is created.
     Bundle plain;

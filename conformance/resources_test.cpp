@@ -6,7 +6,6 @@
 #include <sys/sysmacros.h>
 
 #include <filesystem>
-#include <functional>
 #include <vector>
 
 #include "cgroups.hpp"
@@ -18,18 +17,6 @@ using namespace conformance;
 #define LIFECYCLE "verb:create", "verb:start", "verb:state", "verb:kill", "verb:delete"
 
 namespace {
-
-// A precondition on this host: skip (counted, with the reason) when `missing` names something.
-boost::unit_test::decorator::precondition host_has(std::function<std::string()> missing) {
-    return boost::unit_test::decorator::precondition(
-        [missing](boost::unit_test::test_unit_id) -> boost::test_tools::assertion_result {
-            std::string why = missing();
-            if (why.empty()) return true;
-            boost::test_tools::assertion_result r(false);
-            r.message() << "this host lacks " << why;
-            return r;
-        });
-}
 
 // The hugepage sizes of this kernel in the spec's notation ("2MB", "1GB") with their bytes.
 std::vector<std::pair<std::string, uint64_t>> hugepage_sizes() {
@@ -49,9 +36,7 @@ std::vector<std::pair<std::string, uint64_t>> hugepage_sizes() {
 
 std::string hugetlb_missing() {
     if (hugepage_sizes().empty()) return "hugepages (/sys/kernel/mm/hugepages is empty)";
-    if (!controller_hierarchy("hugetlb"))
-        return "a hugetlb cgroup hierarchy in the suite's mount namespace";
-    return "";
+    return controller_missing("hugetlb");
 }
 
 // The whole disk that holds / (throttles apply to disks, not partitions): "maj:min".
@@ -74,7 +59,7 @@ fs::path root_disk_sysfs() {
 
 std::string blkio_missing() {
     if (!controller_hierarchy("blkio") && !controller_hierarchy("io"))
-        return "a blkio (v1) or io (v2) cgroup hierarchy in the suite's mount namespace";
+        return "the blkio (v1) or" + controller_missing("io").substr(3);  // "the io ..."
     if (root_disk().empty()) return "a block device under / (not found in /sys/dev/block)";
     return "";
 }
@@ -239,11 +224,7 @@ BOOST_AUTO_TEST_CASE(block_io_weight_device_is_applied, *needs({LIFECYCLE}) * ho
 
 // config-linux.md "pids": "0 is a valid limit value ... and SHOULD be treated as such by
 // runtimes": pids.max is 0 (the init is already in the cgroup; it only cannot fork).
-BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit, *needs({LIFECYCLE}) * host_has([] {
-                         return controller_hierarchy("pids")
-                                    ? std::string()
-                                    : "a pids cgroup hierarchy in the suite's mount namespace";
-                     })) {
+BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit, *needs({LIFECYCLE}) * host_controllers({"pids"})) {
     CgroupContainer c(R"({"pids":{"limit":0}})");
     BOOST_REQUIRE(c.create());
     BOOST_TEST(cgroup_value(c.dir("pids") / "pids.max") == "0");

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cgroups.hpp"
 #include "rt/error.hpp"
 
 namespace utf = boost::unit_test;
@@ -211,6 +212,28 @@ utf::decorator::precondition needs(std::initializer_list<const char*> requiremen
                                     e.runtime_expect.issue_for(req), r.name()));
         }
         return boost::test_tools::assertion_result(true);
+    });
+}
+
+utf::decorator::precondition host_has(std::function<std::string()> missing) {
+    return utf::decorator::precondition([missing](utf::test_unit_id) {
+        std::string why = missing();
+        if (why.empty()) return boost::test_tools::assertion_result(true);
+        return skip("this host lacks " + why);
+    });
+}
+
+utf::decorator::precondition host_controllers(std::initializer_list<const char*> controllers,
+                                              bool v1_files) {
+    std::vector<std::string> list(controllers.begin(), controllers.end());
+    return host_has([list, v1_files] {
+        for (const auto& c : list) {
+            if (std::string why = controller_missing(c); !why.empty()) return why;
+            if (v1_files && controller_hierarchy(c)->v2)
+                return "a v1 " + c + " hierarchy (" + c +
+                       " is a cgroup2 controller here and this test reads the v1 files)";
+        }
+        return std::string();
     });
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/test/unit_test.hpp>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -32,6 +33,14 @@ const CniPlugin& plugin();
 //   "cni:1.0.0"          the plugin lists that version in supportedVersions
 // Every test also checks the expectations file of the runtime / plugin under test.
 boost::unit_test::decorator::precondition needs(std::initializer_list<const char*> requirements);
+
+// Precondition on this host (not the runtime): skip, counted, with "this host lacks WHAT" when
+// `missing` returns a non-empty WHAT.
+boost::unit_test::decorator::precondition host_has(std::function<std::string()> missing);
+// Every controller is in a cgroup hierarchy of the suite's mount namespace (v1 or v2); with
+// v1_files, in a v1 one (the test reads v1 file names).
+boost::unit_test::decorator::precondition host_controllers(
+    std::initializer_list<const char*> controllers, bool v1_files = false);
 
 // Runs the bundle with `run` (foreground) and parses the probe report it prints.
 ProbeReport run_report(Bundle& bundle, const std::string& id_prefix = "report");

@@ -1,5 +1,8 @@
 #include "cgroups.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -25,6 +28,15 @@ bool lists(const std::string& list, char sep, const std::string& item) {
     return false;
 }
 
+// A mount listed in mountinfo may be covered by a later one (cgroup2 mounted over
+// /sys/fs/cgroup hides the v1 hierarchies below it): it is what the path shows only when the
+// path's device is the mount's.
+bool visible(const std::string& mountpoint, const std::string& dev) {
+    struct stat st {};
+    if (::stat(mountpoint.c_str(), &st) != 0) return false;
+    return std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)) == dev;
+}
+
 }  // namespace
 
 std::optional<CgroupHierarchy> controller_hierarchy(const std::string& controller) {
@@ -38,6 +50,8 @@ std::optional<CgroupHierarchy> controller_hierarchy(const std::string& controlle
         std::string id, parent, dev, root, mountpoint, fstype, source, superopts;
         head >> id >> parent >> dev >> root >> mountpoint;
         tail >> fstype >> source >> superopts;
+        if (fstype != "cgroup" && fstype != "cgroup2") continue;
+        if (!visible(mountpoint, dev)) continue;
         if (fstype == "cgroup" && lists(superopts, ',', controller))
             return CgroupHierarchy{mountpoint, root, false};
         if (fstype == "cgroup2" && !v2) {
@@ -46,6 +60,40 @@ std::optional<CgroupHierarchy> controller_hierarchy(const std::string& controlle
         }
     }
     return v2;
+}
+
+std::vector<fs::path> cgroup_mounts() {
+    std::vector<fs::path> out;
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);) {
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos) continue;
+        std::istringstream head(line.substr(0, dash)), tail(line.substr(dash + 3));
+        std::string id, parent, dev, root, mountpoint, fstype;
+        head >> id >> parent >> dev >> root >> mountpoint;
+        tail >> fstype;
+        if ((fstype == "cgroup" || fstype == "cgroup2") && visible(mountpoint, dev))
+            out.push_back(mountpoint);
+    }
+    return out;
+}
+
+std::string controller_missing(const std::string& controller) {
+    if (controller_hierarchy(controller)) return "";
+    std::string why = "the " + controller + " cgroup controller (in no v1 hierarchy here";
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);) {
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
+        std::istringstream head(line.substr(0, dash));
+        std::string id, parent, dev, root, mountpoint;
+        head >> id >> parent >> dev >> root >> mountpoint;
+        if (!visible(mountpoint, dev)) continue;
+        std::string offers = cgroup_value(fs::path(mountpoint) / "cgroup.controllers");
+        why += "; cgroup2 at " + mountpoint + " offers: " + (offers.empty() ? "none" : offers);
+        break;
+    }
+    return why + ")";
 }
 
 std::optional<fs::path> controller_dir(int pid, const std::string& controller) {

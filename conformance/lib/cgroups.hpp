@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace conformance {
 
@@ -19,6 +20,13 @@ struct CgroupHierarchy {
 // The hierarchy that holds controller here (v1 preferred, as the kernel binds a controller to
 // one hierarchy only), or nullopt.
 std::optional<CgroupHierarchy> controller_hierarchy(const std::string& controller);
+
+// "" when controller is in a hierarchy here, else what is missing, for a skip message: "the
+// memory cgroup controller (in no v1 hierarchy here; cgroup2 at /sys/fs/cgroup offers: hugetlb)".
+std::string controller_missing(const std::string& controller);
+
+// The cgroup hierarchies this mount namespace shows (v1 and v2 mount points).
+std::vector<std::filesystem::path> cgroup_mounts();
 
 // The directory of pid's cgroup for controller (in the hierarchy above), or nullopt when the
 // controller is mounted nowhere here or pid is in no cgroup of it.
