@@ -2,6 +2,7 @@
 // a pids limit of 0. Each reads the limit in the container's own cgroup, wherever the runtime
 // put it: the hierarchy that holds the controller in this mount namespace (v1 or v2) and the
 // path in /proc/PID/cgroup (conformance/lib/cgroups.hpp).
+#include <rapidjson/document.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -228,6 +229,70 @@ BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit, *needs({LIFECYCLE}) * host_cont
     CgroupContainer c(R"({"pids":{"limit":0}})");
     BOOST_REQUIRE(c.create());
     BOOST_TEST(cgroup_value(c.dir("pids") / "pids.max") == "0");
+}
+
+// runc's CLI `update` flags beyond pids, memory and cpu shares: CFS period and quota, cpuset
+// cpus and mems, memory reservation, in the v1 files of the container's cgroup.
+BOOST_AUTO_TEST_CASE(update_flags_change_cpu_cpuset_and_memory_reservation,
+                     *needs({LIFECYCLE, "verb:update"}) *
+                         host_controllers({"cpu", "cpuset", "memory"}, true)) {
+    CgroupContainer c(R"({"memory":{"limit":134217728},"cpu":{"shares":1024}})");
+    BOOST_REQUIRE(c.create());
+    auto u =
+        runtime().cmd({"update", "--cpu-period", "200000", "--cpu-quota", "30000", "--cpuset-cpus",
+                       "0", "--cpuset-mems", "0", "--memory-reservation", "33554432", c.id});
+    BOOST_REQUIRE_MESSAGE(u.ok(), u.describe());
+    BOOST_TEST(cgroup_value(c.dir("cpu") / "cpu.cfs_period_us") == "200000");
+    BOOST_TEST(cgroup_value(c.dir("cpu") / "cpu.cfs_quota_us") == "30000");
+    BOOST_TEST(cgroup_value(c.dir("cpuset") / "cpuset.cpus") == "0");
+    BOOST_TEST(cgroup_value(c.dir("cpuset") / "cpuset.mems") == "0");
+    BOOST_TEST(cgroup_value(c.dir("memory") / "memory.soft_limit_in_bytes") == "33554432");
+}
+
+// runc's CLI `update --blkio-weight`, in the weight file of the proportional scheduler the
+// kernel has (v1: blkio.weight or blkio.bfq.weight).
+BOOST_AUTO_TEST_CASE(update_blkio_weight,
+                     *needs({LIFECYCLE, "verb:update"}) * host_controllers({"blkio"}, true) *
+                         host_has([] {
+                             std::string list = cgroup_value(root_disk_sysfs() / "queue/scheduler");
+                             return list.find("bfq") == std::string::npos &&
+                                            list.find("cfq") == std::string::npos
+                                        ? "a proportional I/O scheduler "
+                                          "(bfq or cfq) on the root disk"
+                                        : "";
+                         })) {
+    CgroupContainer c(R"({"pids":{"limit":100}})");
+    BOOST_REQUIRE(c.create());
+    auto u = runtime().cmd({"update", "--blkio-weight", "300", c.id});
+    BOOST_REQUIRE_MESSAGE(u.ok(), u.describe());
+    fs::path dir = c.dir("blkio");
+    std::string file = fs::exists(dir / "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
+    BOOST_TEST(cgroup_value(dir / file) == "300", file);
+}
+
+// runc's CLI `events --stats`: one JSON object {"type":"stats","id":ID,"data":{...}} with the
+// container's usage: the init counted in pids, memory and cpu time used.
+BOOST_AUTO_TEST_CASE(events_stats_reports_usage,
+                     *needs({LIFECYCLE, "verb:events"}) *
+                         host_controllers({"pids", "memory", "cpuacct"})) {
+    CgroupContainer c(R"({"pids":{"limit":100}})");
+    BOOST_REQUIRE(c.create());
+    BOOST_REQUIRE(runtime().start(c.id).ok());
+    auto e = runtime().cmd({"events", "--stats", c.id});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    BOOST_TEST_MESSAGE("events --stats: " << e.out);
+    rapidjson::Document d;
+    d.Parse(e.out.c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject(), "not one JSON object: " << e.out);
+    BOOST_TEST(std::string(d["type"].GetString()) == "stats");
+    BOOST_TEST(std::string(d["id"].GetString()) == c.id);
+    BOOST_REQUIRE(d.HasMember("data") && d["data"].IsObject());
+    const auto& data = d["data"];
+    BOOST_REQUIRE(data.HasMember("pids"));
+    BOOST_TEST(data["pids"]["current"].GetUint64() >= 1u);
+    BOOST_TEST(data["pids"]["limit"].GetUint64() == 100u);
+    BOOST_TEST(data["memory"]["usage"]["usage"].GetUint64() > 0u);
+    BOOST_TEST(data["cpu"]["usage"]["total"].GetUint64() > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
