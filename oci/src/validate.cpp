@@ -308,7 +308,8 @@ void check_net_devices(Checker& c, const Linux& l) {
     for (const auto& [host_name, dev] : l.netDevices) {
         std::string p = at("/linux/netDevices", host_name);
         if (!valid_ifname(host_name)) c.error(p, "invalid interface name " + quoted(host_name));
-        if (dev.name && !valid_ifname(*dev.name))
+        // An empty name is no name (the host name is kept), as runc takes it.
+        if (dev.name && !dev.name->empty() && !valid_ifname(*dev.name))
             c.error(p + "/name", "invalid interface name " + quoted(*dev.name));
     }
 }

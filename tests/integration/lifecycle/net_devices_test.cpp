@@ -218,6 +218,15 @@ BOOST_AUTO_TEST_CASE(device_keeps_its_host_name_without_name) {
     BOOST_TEST(has_line_with(r.out, "inet 10.126."), r.out);
 }
 
+BOOST_AUTO_TEST_CASE(empty_name_keeps_the_host_name) {  // as runc: "" is no name
+    HostDevice dev;
+    Env env;
+    env.set("/linux/netDevices", "{\"" + dev.name() + "\":{\"name\":\"\"}}");
+    env.sh("ip -o link show dev " + dev.name());
+    Result r = env.run_container("nd");
+    BOOST_TEST(r.code == 0, r.err << r.out);
+}
+
 BOOST_AUTO_TEST_CASE(name_template_lets_the_kernel_number_it) {
     HostDevice a, b;
     Env env;

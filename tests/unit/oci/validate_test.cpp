@@ -295,6 +295,7 @@ BOOST_AUTO_TEST_CASE(net_devices) {
            {E("/linux/netDevices/averyveryverylongname",
               "invalid interface name \"averyveryverylongname\"")});
     expect([](Spec& s) { s.linux->netDevices["eth0"] = NetDevice{"eth%d"}; }, {});
+    expect([](Spec& s) { s.linux->netDevices["eth0"] = NetDevice{""}; }, {});  // runc: unset
     // The kernel's dev_valid_name(): every isspace() character, "." and "..", 15 bytes max.
     expect([](Spec& s) { s.linux->netDevices["eth0"] = NetDevice{"a\vb"}; },
            {E("/linux/netDevices/eth0/name", "invalid interface name \"a\vb\"")});
