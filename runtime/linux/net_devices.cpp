@@ -26,6 +26,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -43,6 +44,7 @@ struct SavedAddr {
     std::uint8_t family = 0, prefixlen = 0, scope = 0;
     std::uint32_t flags = 0;                           // IFA_F_*
     std::vector<std::uint8_t> local, peer, broadcast;  // IFA_LOCAL, IFA_ADDRESS, IFA_BROADCAST
+    std::string label;                                 // IFA_LABEL (IPv4): "eth0", "eth0:1"
 };
 
 // Flags RTM_NEWADDR accepts from user space (the others are the kernel's state).
@@ -80,6 +82,10 @@ std::vector<SavedAddr> permanent_addrs(netlink::Socket& s, int index, const std:
             a.local = bytes(tb[IFA_LOCAL]);
             a.peer = bytes(tb[IFA_ADDRESS]);
             a.broadcast = bytes(tb[IFA_BROADCAST]);
+            if (const nlattr* l = tb[IFA_LABEL])
+                a.label.assign(static_cast<const char*>(nla_data(l)),
+                               strnlen(static_cast<const char*>(nla_data(l)),
+                                       static_cast<size_t>(nla_len(l))));
             if ((a.flags & IFA_F_PERMANENT) && (!a.local.empty() || !a.peer.empty()))
                 out.push_back(std::move(a));
         },
@@ -95,7 +101,19 @@ std::string addr_text(const SavedAddr& a) {
     return std::string(text) + "/" + std::to_string(a.prefixlen);
 }
 
-netlink::Message add_addr_msg(const SavedAddr& a, int index, const std::string& dev) {
+// The IPv4 label an address gets on `dev`, which had it as `host_name`: "" (the kernel then
+// uses the device's name) for the plain name, the alias suffix kept ("eth0:1" -> "ctr0:1").
+std::string label_on(const SavedAddr& a, const std::string& host_name, const std::string& dev) {
+    if (a.label.empty() || a.label == host_name) return "";
+    if (a.label.rfind(host_name + ":", 0) == 0) {
+        std::string moved = dev + a.label.substr(host_name.size());
+        return moved.size() < IFNAMSIZ ? moved : "";
+    }
+    return a.label;
+}
+
+netlink::Message add_addr_msg(const SavedAddr& a, int index, const std::string& dev,
+                              const std::string& label) {
     ifaddrmsg h{};
     h.ifa_family = a.family;
     h.ifa_prefixlen = a.prefixlen;
@@ -105,6 +123,7 @@ netlink::Message add_addr_msg(const SavedAddr& a, int index, const std::string& 
     if (!a.local.empty()) m.put(IFA_LOCAL, a.local.data(), a.local.size());
     if (!a.peer.empty()) m.put(IFA_ADDRESS, a.peer.data(), a.peer.size());
     if (!a.broadcast.empty()) m.put(IFA_BROADCAST, a.broadcast.data(), a.broadcast.size());
+    if (!label.empty()) m.put_string(IFA_LABEL, label);
     if (std::uint32_t f = a.flags & kSettableFlags) m.put_u32(IFA_FLAGS, f);
     m.what("netlink: add address " + addr_text(a) + " to " + dev);
     return m;
@@ -152,7 +171,7 @@ void move_back(Session& s, int target_index, const std::string& host_name,
     std::vector<netlink::Message> msgs;
     for (const auto& a : addrs)
         if (!(a.family == AF_INET6 && a.scope == RT_SCOPE_LINK))
-            msgs.push_back(add_addr_msg(a, link->index, host_name));
+            msgs.push_back(add_addr_msg(a, link->index, host_name, a.label));
     if (was_up) {
         msgs.push_back(netlink::set_link_msg(link->index, IFF_UP, IFF_UP));
         msgs.back().what("netlink: set " + host_name + " up");
@@ -243,12 +262,18 @@ void move_net_devices(const std::map<std::string, oci::NetDevice>& devices, int 
                             ErrorKind::AlreadyExists);
             throw Error(field + "/name: rename to " + p.name, err);
         }
+        std::string name = p.name;  // a template's number: asked back
+        if (name.find('%') != std::string::npos) {
+            auto l = netlink::link_by_index(*s->target, *index);
+            if (l) name = l->name;
+        }
         // The spec: every permanent address of global scope, then up.
         std::vector<netlink::Message> msgs;
         for (const auto& a : addrs)
-            if (a.scope == RT_SCOPE_UNIVERSE) msgs.push_back(add_addr_msg(a, *index, p.name));
+            if (a.scope == RT_SCOPE_UNIVERSE)
+                msgs.push_back(add_addr_msg(a, *index, name, label_on(a, host_name, name)));
         msgs.push_back(netlink::set_link_msg(*index, IFF_UP, IFF_UP));
-        msgs.back().what("netlink: set " + p.name + " up");
+        msgs.back().what("netlink: set " + name + " up");
         auto acks = s->target->batch(msgs);
         for (size_t i = 0; i < acks.size(); ++i) {
             if (!acks[i].error) continue;

@@ -47,9 +47,13 @@ int octet() {
 }
 
 struct AddrSpec {
+    AddrSpec(std::string c, unsigned char sc = RT_SCOPE_UNIVERSE, bool perm = true,
+             std::string label = "")
+        : cidr(std::move(c)), scope(sc), permanent(perm), label_suffix(std::move(label)) {}
     std::string cidr;
-    unsigned char scope = RT_SCOPE_UNIVERSE;
-    bool permanent = true;  // false: finite lifetimes (a learned-like address, not permanent)
+    unsigned char scope;
+    bool permanent;            // false: finite lifetimes (a learned-like address, not permanent)
+    std::string label_suffix;  // IPv4 alias label: "<device>:<suffix>"
 };
 
 // A host ifb device with addresses, deleted on destruction wherever rt left it (host name).
@@ -106,6 +110,7 @@ class HostDevice {
         m.put(IFA_LOCAL, net->addr.data(), static_cast<std::size_t>(net->addr.size()));
         m.put(IFA_ADDRESS, net->addr.data(), static_cast<std::size_t>(net->addr.size()));
         if (!net->addr.is_v4()) m.put_u32(IFA_FLAGS, IFA_F_NODAD);
+        if (!a.label_suffix.empty()) m.put_string(IFA_LABEL, name_ + ":" + a.label_suffix);
         if (!a.permanent) {
             ifa_cacheinfo ci{};
             ci.ifa_prefered = 3600;
@@ -189,8 +194,9 @@ BOOST_AUTO_TEST_CASE(device_is_moved_renamed_with_permanent_global_addresses_and
     const std::string v4 = "10.123." + o + ".2/24", v6 = "fd00:7274:" + o + "::2/64";
     HostDevice dev({{v4},
                     {v6},
-                    {"10.124." + o + ".2/24", RT_SCOPE_UNIVERSE, false},  // not permanent
-                    {"10.125." + o + ".2/24", RT_SCOPE_LINK}});           // not global
+                    {"10.133." + o + ".2/24", RT_SCOPE_UNIVERSE, true, "7"},  // alias label
+                    {"10.124." + o + ".2/24", RT_SCOPE_UNIVERSE, false},      // not permanent
+                    {"10.125." + o + ".2/24", RT_SCOPE_LINK}});               // not global
     Env env;
     env.set("/linux/netDevices", net_devices(dev.name(), "ctr0"));
     env.sh("ip -o link show dev ctr0; ip -o addr show dev ctr0");
@@ -199,6 +205,7 @@ BOOST_AUTO_TEST_CASE(device_is_moved_renamed_with_permanent_global_addresses_and
     BOOST_TEST(has_line_with(r.out, "ctr0:", ",UP"), r.out);
     BOOST_TEST(has_line_with(r.out, "inet " + v4, "scope global"), r.out);
     BOOST_TEST(has_line_with(r.out, "inet6 " + v6, "scope global"), r.out);
+    BOOST_TEST(has_line_with(r.out, "inet 10.133." + o + ".2/24", "ctr0:7"), r.out);
     BOOST_TEST(r.out.find("10.124.") == std::string::npos, "a non-permanent address moved");
     BOOST_TEST(r.out.find("10.125.") == std::string::npos, "a link-scope address moved");
     // The container is gone; rt did not move the device back (the spec forbids it): the
@@ -207,7 +214,7 @@ BOOST_AUTO_TEST_CASE(device_is_moved_renamed_with_permanent_global_addresses_and
 }
 
 BOOST_AUTO_TEST_CASE(device_keeps_its_host_name_without_name) {
-    HostDevice dev({{"10.126." + std::to_string(octet()) + ".7/24"}}, false);
+    HostDevice dev({AddrSpec("10.126." + std::to_string(octet()) + ".7/24")}, false);
     Env env;
     env.set("/linux/netDevices", net_devices(dev.name()));
     env.sh("ip -o link show dev " + dev.name() + "; ip -o addr show dev " + dev.name());
@@ -240,7 +247,7 @@ BOOST_AUTO_TEST_CASE(name_template_lets_the_kernel_number_it) {
 // The container's network namespace belongs to its new user namespace: rt (root of the
 // host's) moves and configures the device there all the same.
 BOOST_AUTO_TEST_CASE(device_moves_into_a_network_namespace_of_a_new_user_namespace) {
-    HostDevice dev({{"10.132." + std::to_string(octet()) + ".2/24"}});
+    HostDevice dev({AddrSpec("10.132." + std::to_string(octet()) + ".2/24")});
     Env env;
     env.set("/linux/namespaces",
             R"([{"type":"pid"},{"type":"user"},{"type":"network"},{"type":"mount"},)"
@@ -256,7 +263,7 @@ BOOST_AUTO_TEST_CASE(device_moves_into_a_network_namespace_of_a_new_user_namespa
 }
 
 BOOST_AUTO_TEST_CASE(device_stays_in_the_container_while_it_lives) {
-    HostDevice dev({{"10.127." + std::to_string(octet()) + ".2/24"}});
+    HostDevice dev({AddrSpec("10.127." + std::to_string(octet()) + ".2/24")});
     Env env;
     env.set("/linux/netDevices", net_devices(dev.name(), "eth7"));
     env.set("/process/args", R"(["sleep","1000"])");
@@ -301,7 +308,7 @@ BOOST_AUTO_TEST_CASE(missing_device_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(no_network_namespace_is_an_error_and_touches_nothing) {
     std::set<std::string> addrs = {"10.128." + std::to_string(octet()) + ".2/24"};
-    HostDevice dev({{*addrs.begin()}});
+    HostDevice dev({AddrSpec(*addrs.begin())});
     Env env;
     env.set("/linux/namespaces",
             R"([{"type":"pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}])");
@@ -373,7 +380,7 @@ BOOST_AUTO_TEST_CASE(taken_name_is_an_error_and_the_device_comes_back) {
 
 BOOST_AUTO_TEST_CASE(two_devices_for_one_name_restore_the_first) {
     std::set<std::string> addrs = {"10.130." + std::to_string(octet()) + ".2/24"};
-    HostDevice a({{*addrs.begin()}}), b;
+    HostDevice a({AddrSpec(*addrs.begin())}), b;
     Env env;
     env.set("/linux/netDevices", "{\"" + a.name() + "\":{\"name\":\"same0\"},\"" + b.name() +
                                      "\":{\"name\":\"same0\"}}");
