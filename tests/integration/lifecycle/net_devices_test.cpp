@@ -46,6 +46,17 @@ int octet() {
     return static_cast<int>(::getpid() % 200) + 20;
 }
 
+nl::Message create_ifb_msg(const std::string& name) {
+    ifinfomsg h{};
+    nl::Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, h);
+    m.put_string(IFLA_IFNAME, name);
+    nlattr* info = m.begin(IFLA_LINKINFO);
+    m.put_string(IFLA_INFO_KIND, "ifb");
+    m.end(info);
+    m.what("create ifb " + name);
+    return m;
+}
+
 struct AddrSpec {
     AddrSpec(std::string c, unsigned char sc = RT_SCOPE_UNIVERSE, bool perm = true,
              std::string label = "")
@@ -61,13 +72,7 @@ class HostDevice {
   public:
     explicit HostDevice(const std::vector<AddrSpec>& addrs = {}, bool up = true)
         : name_(device_name()) {
-        ifinfomsg h{};
-        nl::Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, h);
-        m.put_string(IFLA_IFNAME, name_);
-        nlattr* info = m.begin(IFLA_LINKINFO);
-        m.put_string(IFLA_INFO_KIND, "ifb");
-        m.end(info);
-        m.what("create ifb " + name_);
+        nl::Message m = create_ifb_msg(name_);
         sock_.request(m);
         int index = this->index();
         for (const auto& a : addrs) add(index, a);
@@ -161,6 +166,14 @@ class PinnedNetns {
             out = nl::link_by_name(s, name);
         });
         return out;
+    }
+
+    void add_ifb(const std::string& name) {
+        nl::run_in_netns(fd_, [&] {
+            nl::Socket s;
+            nl::Message m = create_ifb_msg(name);
+            s.request(m);
+        });
     }
 
   private:
@@ -293,6 +306,22 @@ BOOST_AUTO_TEST_CASE(joined_namespace_keeps_the_device_after_the_container) {
     BOOST_TEST_REQUIRE(l.has_value(), "eth3 is not in the joined namespace");
     BOOST_TEST((l->flags & IFF_UP) != 0u);
     BOOST_TEST(!dev.link());
+}
+
+// The joined namespace already has a device with the host device's name: the move must not
+// collide with it (the kernel would move the device under its current name).
+BOOST_AUTO_TEST_CASE(host_name_taken_in_the_joined_namespace_is_no_obstacle) {
+    HostDevice dev;
+    PinnedNetns ns;
+    ns.add_ifb(dev.name());
+    Env env;
+    env.set("/linux/namespaces/1", R"({"type":"network","path":")" + ns.path() + "\"}");
+    env.set("/linux/netDevices", net_devices(dev.name(), "eth4"));
+    env.sh("ip -o link show dev eth4");
+    Result r = env.run_container("nd");
+    BOOST_TEST_REQUIRE(r.code == 0, r.err);
+    BOOST_TEST(ns.link("eth4").has_value());
+    BOOST_TEST(ns.link(dev.name()).has_value());  // the namespace's own, untouched
 }
 
 BOOST_AUTO_TEST_CASE(missing_device_is_an_error) {
