@@ -5,8 +5,10 @@
 #include <rapidjson/document.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "cgroups.hpp"
@@ -65,14 +67,6 @@ std::string blkio_missing() {
     return "";
 }
 
-// The active I/O scheduler of the root disk ("mq-deadline" of "none [mq-deadline] bfq").
-std::string root_disk_scheduler() {
-    std::string list = cgroup_value(root_disk_sysfs() / "queue/scheduler");
-    auto open = list.find('['), close = list.find(']');
-    if (open == std::string::npos || close == std::string::npos) return list;
-    return list.substr(open + 1, close - open - 1);
-}
-
 // Creates a container (the probe sleeps) in its own cgroupsPath with resources; the guard
 // deletes it.
 struct CgroupContainer {
@@ -87,6 +81,14 @@ struct CgroupContainer {
         b.config.set("/linux/resources", resources);
         b.config.args({"/bin/rt-probe", "sleep"});
         guard = std::make_unique<ContainerGuard>(runtime(), id);
+    }
+    CgroupContainer(const CgroupContainer&) = delete;
+    CgroupContainer& operator=(const CgroupContainer&) = delete;
+    // The container goes first; then any cgroup a runtime left behind after a failed create
+    // (crun 1.8.1 does) is removed, so the shared machine keeps nothing (rmdir: only empty ones).
+    ~CgroupContainer() {
+        guard.reset();
+        for (const auto& mount : cgroup_mounts()) ::rmdir((mount.string() + cg).c_str());
     }
     bool create() {
         auto c = runtime().create(id, b);
@@ -199,18 +201,52 @@ BOOST_AUTO_TEST_CASE(
         BOOST_TEST(value == "500", file);
 }
 
-// config-linux.md "blockIO" weightDevice: a per-device weight needs a proportional scheduler
-// active on that device (bfq, or cfq before Linux 5.0).
-BOOST_AUTO_TEST_CASE(block_io_weight_device_is_applied, *needs({LIFECYCLE}) * host_has([] {
-                         std::string why = blkio_missing();
-                         if (!why.empty()) return why;
-                         std::string sched = root_disk_scheduler();
-                         if (sched != "bfq" && sched != "cfq")
-                             return "a root disk whose I/O scheduler takes per-device weights (" +
-                                    root_disk() + " uses " + sched + ", not bfq or cfq)";
-                         return std::string();
-                     })) {
-    std::string disk = root_disk();
+// A loop device over a sparse temp file, with the bfq scheduler (per-device weights need a
+// proportional scheduler on the device; the root disk's is not ours to change). Detached on
+// destruction.
+class BfqLoopDevice {
+  public:
+    BfqLoopDevice() {
+        std::ofstream(file_.path() / "disk").flush();
+        fs::resize_file(file_.path() / "disk", 16 << 20);
+        auto r = run_command({kLosetup, "--find", "--show", (file_.path() / "disk").string()});
+        BOOST_REQUIRE_MESSAGE(r.ok(), "losetup: " << r.describe());
+        device_ = r.out.substr(0, r.out.find('\n'));  // /dev/loopN
+        fs::path sys = "/sys/block" / fs::path(device_).filename();
+        std::ofstream(sys / "queue/scheduler") << "bfq";
+        BOOST_REQUIRE_MESSAGE(
+            cgroup_value(sys / "queue/scheduler").find("[bfq]") != std::string::npos,
+            device_ << ": bfq not selected");
+        dev_ = cgroup_value(sys / "dev");
+    }
+    BfqLoopDevice(const BfqLoopDevice&) = delete;
+    BfqLoopDevice& operator=(const BfqLoopDevice&) = delete;
+    ~BfqLoopDevice() {
+        if (!device_.empty()) run_command({kLosetup, "--detach", device_});
+    }
+    const std::string& dev() const { return dev_; }  // "7:N"
+
+    static constexpr const char* kLosetup = "/usr/sbin/losetup";
+
+  private:
+    TempDir file_;
+    std::string device_, dev_;
+};
+
+// config-linux.md "blockIO" weightDevice: the weight of one device (a test loop device with
+// bfq), in blkio.weight_device (CFQ) / blkio.bfq.weight_device (v1) or io.bfq.weight (v2).
+BOOST_AUTO_TEST_CASE(
+    block_io_weight_device_is_applied, *needs({LIFECYCLE}) * host_has([] {
+        std::string why = blkio_missing();
+        if (!why.empty()) return why;
+        if (!fs::exists("/dev/loop-control") || !fs::exists(BfqLoopDevice::kLosetup))
+            return std::string("loop devices (/dev/loop-control, losetup) for a test disk");
+        if (cgroup_value(root_disk_sysfs() / "queue/scheduler").find("bfq") == std::string::npos)
+            return std::string("the bfq I/O scheduler (per-device weights need it)");
+        return std::string();
+    })) {
+    BfqLoopDevice loop;
+    std::string disk = loop.dev();
     auto colon = disk.find(':');
     CgroupContainer c(R"({"blockIO":{"weightDevice":[{"major":)" + disk.substr(0, colon) +
                       R"(,"minor":)" + disk.substr(colon + 1) + R"(,"weight":300}]}})");
@@ -220,7 +256,9 @@ BOOST_AUTO_TEST_CASE(block_io_weight_device_is_applied, *needs({LIFECYCLE}) * ho
     std::string file = v2 ? "io.bfq.weight"
                           : (fs::exists(dir / "blkio.weight_device") ? "blkio.weight_device"
                                                                      : "blkio.bfq.weight_device");
-    BOOST_TEST(cgroup_value(dir / file).find(disk + " 300") != std::string::npos, file);
+    BOOST_TEST(cgroup_value(dir / file).find(disk + " 300") != std::string::npos,
+               file << ": " << cgroup_value(dir / file));
+    BOOST_REQUIRE(runtime().remove(c.id, true).ok());  // before the loop device goes
 }
 
 // config-linux.md "pids": "0 is a valid limit value ... and SHOULD be treated as such by
