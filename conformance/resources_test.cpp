@@ -261,6 +261,65 @@ BOOST_AUTO_TEST_CASE(
     BOOST_REQUIRE(runtime().remove(c.id, true).ok());  // before the loop device goes
 }
 
+// config-linux.md "cpu" realtimeRuntime / realtimePeriod: the cgroup's real-time budget
+// (cpu.rt_runtime_us / cpu.rt_period_us, which exist only with CONFIG_RT_GROUP_SCHED, on v1).
+BOOST_AUTO_TEST_CASE(cpu_realtime_is_applied,
+                     *needs({LIFECYCLE}) * host_controllers({"cpu"}, true) * host_has([] {
+                         auto cpu = controller_hierarchy("cpu");
+                         return fs::exists(cpu->mount / "cpu.rt_runtime_us")
+                                    ? std::string()
+                                    : std::string("real-time group scheduling (cpu.rt_runtime_us)");
+                     })) {
+    CgroupContainer c(R"({"cpu":{"realtimeRuntime":20000,"realtimePeriod":500000}})");
+    BOOST_REQUIRE(c.create());
+    BOOST_TEST(cgroup_value(c.dir("cpu") / "cpu.rt_period_us") == "500000");
+    BOOST_TEST(cgroup_value(c.dir("cpu") / "cpu.rt_runtime_us") == "20000");
+}
+
+// config-linux.md "cpu" idle (runtime-spec 1.1): 1 makes the cgroup SCHED_IDLE (cpu.idle, v1 and
+// v2).
+BOOST_AUTO_TEST_CASE(cpu_idle_is_applied,
+                     *needs({LIFECYCLE, "spec:1.1.0"}) * host_controllers({"cpu"}) * host_has([] {
+                         auto cpu = controller_hierarchy("cpu");
+                         return fs::exists(cpu->mount / "cpu.idle")
+                                    ? std::string()
+                                    : std::string("cpu.idle (Linux 5.15)");
+                     })) {
+    CgroupContainer c(R"({"cpu":{"idle":1}})");
+    BOOST_REQUIRE(c.create());
+    BOOST_TEST(cgroup_value(c.dir("cpu") / "cpu.idle") == "1");
+}
+
+// config-linux.md "cpu" burst (runtime-spec 1.1): cpu.cfs_burst_us (v1) or cpu.max.burst (v2).
+BOOST_AUTO_TEST_CASE(cpu_burst_is_applied,
+                     *needs({LIFECYCLE, "spec:1.1.0"}) * host_controllers({"cpu"}) * host_has([] {
+                         auto cpu = controller_hierarchy("cpu");
+                         return cpu->v2 || fs::exists(cpu->mount / "cpu.cfs_burst_us")
+                                    ? std::string()
+                                    : std::string("cpu.cfs_burst_us");
+                     })) {
+    CgroupContainer c(R"({"cpu":{"quota":50000,"period":100000,"burst":20000}})");
+    BOOST_REQUIRE(c.create());
+    bool v2 = controller_hierarchy("cpu")->v2;
+    BOOST_TEST(cgroup_value(c.dir("cpu") / (v2 ? "cpu.max.burst" : "cpu.cfs_burst_us")) == "20000");
+}
+
+// config-linux.md "unified": a cgroup v2 file set as given, with its controller enabled for
+// the cgroup (hugetlb: the one v2 controller of this hybrid host).
+BOOST_AUTO_TEST_CASE(unified_values_are_written, *needs({LIFECYCLE, "cgroup:v2"}) * host_has([] {
+                         if (std::string why = hugetlb_missing(); !why.empty()) return why;
+                         return controller_hierarchy("hugetlb")->v2
+                                    ? std::string()
+                                    : std::string(
+                                          "hugetlb on cgroup v2 (it is a v1 controller here)");
+                     })) {
+    auto size = hugepage_sizes().front();
+    std::string limit = std::to_string(5 * size.second);
+    CgroupContainer c(R"({"unified":{"hugetlb.)" + size.first + R"(.max":")" + limit + R"("}})");
+    BOOST_REQUIRE(c.create());
+    BOOST_TEST(cgroup_value(c.dir("hugetlb") / ("hugetlb." + size.first + ".max")) == limit);
+}
+
 // config-linux.md "pids": "0 is a valid limit value ... and SHOULD be treated as such by
 // runtimes": pids.max is 0 (the init is already in the cgroup; it only cannot fork).
 BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit, *needs({LIFECYCLE}) * host_controllers({"pids"})) {
