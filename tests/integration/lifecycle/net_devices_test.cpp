@@ -36,10 +36,37 @@ namespace {
 
 int g_devices = 0;
 
-// "rtnd<pid><letter>": unique per run, 15 bytes at most.
+// "rtndt<pid><letter>": unique per run, 15 bytes at most.
+const std::string kPrefix = "rtndt";
 std::string device_name() {
-    return "rtnd" + std::to_string(::getpid()) + static_cast<char>('a' + g_devices++ % 26);
+    return kPrefix + std::to_string(::getpid()) + static_cast<char>('a' + g_devices++ % 26);
 }
+
+// A run that was killed (ctest's timeout: SIGKILL) could not delete its devices: the next
+// run deletes the host devices of test runs whose process is gone.
+struct SweepStaleDevices {
+    SweepStaleDevices() {
+        nl::Socket s;
+        std::vector<std::string> stale;
+        ifinfomsg h{};
+        nl::Message m(RTM_GETLINK, 0, h);
+        m.what("list links");
+        s.dump(
+            m,
+            [&](const nlmsghdr* nh) {
+                auto l = nl::parse_link(nh);
+                if (!l || l->name.rfind(kPrefix, 0) != 0 || l->name.size() < kPrefix.size() + 2)
+                    return;
+                std::string pid =
+                    l->name.substr(kPrefix.size(), l->name.size() - kPrefix.size() - 1);
+                if (pid.find_first_not_of("0123456789") != std::string::npos) return;
+                if (::access(("/proc/" + pid).c_str(), F_OK) != 0) stale.push_back(l->name);
+            },
+            [&] { stale.clear(); });
+        for (const auto& name : stale) nl::delete_link(s, name);
+    }
+};
+BOOST_TEST_GLOBAL_FIXTURE(SweepStaleDevices);
 
 // A third octet per run, so parallel runs never share a subnet.
 int octet() {
