@@ -173,7 +173,7 @@ struct ContainerSockets {
 // through netlink with the link-up request.
 ContainerSockets open_container(int netns_fd, bool watch_dad) {
     ContainerSockets cs;
-    netlink::run_in_netns(netns_fd, [&] {
+    netlink::run_switched_to_netns(netns_fd, [&] {
         cs.nl.emplace(NETLINK_ROUTE);
         if (watch_dad) {
             cs.events.emplace(NETLINK_ROUTE);

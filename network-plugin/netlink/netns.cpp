@@ -9,6 +9,9 @@
 #include <sys/vfs.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "cni/error.hpp"
 #include "rt/error.hpp"
@@ -71,6 +74,28 @@ void run_in_netns(int netns_fd, const std::function<void()>& fn) {
         }
     });
     worker.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace rt::netlink
+
+namespace rt::netlink {
+
+void run_switched_to_netns(int netns_fd, const std::function<void()>& fn) {
+    base::UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!home) throw Error("open /proc/thread-self/ns/net", errno);
+    if (setns(netns_fd, CLONE_NEWNET) != 0) throw Error("setns into container netns", errno);
+    std::exception_ptr failure;
+    try {
+        fn();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (setns(home.get(), CLONE_NEWNET) != 0) {
+        std::fprintf(stderr, "rt: cannot return to the original network namespace: %s\n",
+                     std::strerror(errno));
+        std::abort();
+    }
     if (failure) std::rethrow_exception(failure);
 }
 

@@ -10,10 +10,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 
 #include "cni/error.hpp"
 #include "fixture.hpp"
+#include "netlink/link.hpp"
 #include "netlink/netns.hpp"
+#include "netlink/socket.hpp"
 
 using namespace cnit;
 
@@ -479,7 +482,7 @@ BOOST_AUTO_TEST_CASE(del_without_prev_result_removes_everything) {
 }
 
 BOOST_AUTO_TEST_CASE(container_work_never_moves_the_calling_thread) {
-    // What the plugins do inside CNI_NETNS runs on a short-lived thread that joined it;
+    // run_in_netns: work inside CNI_NETNS runs on a short-lived thread that joined it;
     // the calling thread stays in its namespace, also when the work fails.
     Netns a;
     auto ino = [](const std::string& path) {
@@ -506,6 +509,42 @@ BOOST_AUTO_TEST_CASE(container_work_never_moves_the_calling_thread) {
     // The plugin refuses to configure its own namespace (an ADD there would hit the host).
     BOOST_CHECK_THROW(rt::netlink::open_container_netns("/proc/thread-self/ns/net"),
                       rt::cni::CniError);
+}
+
+BOOST_AUTO_TEST_CASE(switched_container_work_returns_the_thread_to_its_namespace) {
+    // rt-bridge opens its container-side sockets with the calling thread switched into
+    // CNI_NETNS: the sockets stay in the container, the thread comes back, also when the
+    // work fails.
+    Netns a;
+    BOOST_REQUIRE(a.exec("ip link add rtswtest0 type veth peer name rtswtest1") == 0);
+    auto ino = [](const std::string& path) {
+        struct stat st {};
+        return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+    };
+    const auto host_ns = ino("/proc/thread-self/ns/net");
+    rt::netlink::NetnsState st{};
+    auto fd = rt::netlink::open_netns(a.path(), st);
+    BOOST_REQUIRE(st == rt::netlink::NetnsState::Ok);
+    ino_t inside = 0;
+    pid_t worker = 0;
+    std::optional<rt::netlink::Socket> sock;
+    rt::netlink::run_switched_to_netns(fd.get(), [&] {
+        inside = ino("/proc/thread-self/ns/net");
+        worker = static_cast<pid_t>(syscall(SYS_gettid));
+        sock.emplace(NETLINK_ROUTE);
+    });
+    BOOST_TEST(inside == ino(a.path()));
+    BOOST_TEST(inside != host_ns);
+    BOOST_TEST(worker == static_cast<pid_t>(syscall(SYS_gettid)));
+    BOOST_TEST(ino("/proc/thread-self/ns/net") == host_ns);
+    // The socket answers for the container's namespace, not the host's.
+    BOOST_TEST(rt::netlink::link_by_name(*sock, "rtswtest0").has_value());
+    rt::netlink::Socket host;
+    BOOST_TEST(!rt::netlink::link_by_name(host, "rtswtest0").has_value());
+    BOOST_CHECK_THROW(
+        rt::netlink::run_switched_to_netns(fd.get(), [] { throw std::runtime_error("x"); }),
+        std::runtime_error);
+    BOOST_TEST(ino("/proc/thread-self/ns/net") == host_ns);
 }
 
 BOOST_AUTO_TEST_CASE(prev_result_on_add_is_kept) {
