@@ -340,18 +340,22 @@ Result add(Request& r) {
     netlink::VethSpec v;
     v.name = host_name;
     v.mac = host_side_mac();
-    v.master = br.link.index;
+    v.up = false;
     v.peer_name = r.ifname;
     v.peer_mac = c.mac ? *c.mac : cni::Mac::random();
     v.peer_netns_fd = netns.get();
     v.mtu = c.mtu;
-    // Creation and the alias (which GC reads) in one round trip.
-    std::vector<netlink::Message> create;
-    create.push_back(netlink::create_veth_msg(v));
-    create.push_back(
-        netlink::set_alias_by_name_msg(host_name, veth_alias(c.name, r.container_id, r.ifname)));
-    auto acks = nl.batch(create);
-    if (acks[0].error == EEXIST) {
+    // Creation, then the alias (which GC reads), up and joining the bridge in one more
+    // round trip (by name: only once the create succeeded, so the name is our link), in
+    // this order so that no step walks what grows with the number of attached containers:
+    // the alias is set while the host end is down (on an up link it is a NETDEV_CHANGE,
+    // for which IPv6 walks the whole routing table); the link goes up before it is a
+    // bridge port (a port coming up makes the bridge re-select the state of every port),
+    // as the kernel orders it when one request creates an up link with a master; it joins
+    // without carrier (the container end is still down).
+    netlink::Message create = netlink::create_veth_msg(v);
+    netlink::Ack created = nl.batch(std::span<netlink::Message>(&create, 1))[0];
+    if (created.error == EEXIST) {
         if (netlink::link_by_name(nl, host_name))
             throw CniError(cni::kInternal, "host interface " + host_name + " for container " +
                                                r.container_id + " (" + r.ifname + ") in network " +
@@ -359,9 +363,16 @@ Result add(Request& r) {
         throw CniError(cni::kInvalidEnvironment,
                        "CNI_IFNAME: interface " + r.ifname + " already exists in " + r.netns);
     }
-    if (acks[0].error) netlink::throw_ack(create[0].what(), acks[0]);
+    if (created.error) netlink::throw_ack(create.what(), created);
     undo.push("delete veth " + host_name, [&] { netlink::delete_link(nl, host_name); });
-    if (acks[1].error) netlink::throw_ack(create[1].what(), acks[1]);
+    std::vector<netlink::Message> setup;
+    setup.push_back(
+        netlink::set_alias_by_name_msg(host_name, veth_alias(c.name, r.container_id, r.ifname)));
+    setup.push_back(netlink::set_up_by_name_msg(host_name));
+    setup.push_back(netlink::set_master_by_name_msg(host_name, br.link.index));
+    auto acks = nl.batch(setup);
+    for (std::size_t i = 0; i < acks.size(); ++i)
+        if (acks[i].error) netlink::throw_ack(setup[i].what(), acks[i]);
 
     if (c.hairpin || c.port_isolation || c.vlan_filtering()) {
         auto host = netlink::link_by_name(nl, host_name);

@@ -194,6 +194,21 @@ Message set_alias_by_name_msg(std::string_view name, std::string_view alias) {
     return m;
 }
 
+Message set_up_by_name_msg(std::string_view name) {
+    Message m = set_link_msg(0, IFF_UP, IFF_UP);
+    m.put_string(IFLA_IFNAME, name);
+    m.what("netlink: set " + std::string(name) + " up");
+    return m;
+}
+
+Message set_master_by_name_msg(std::string_view name, int master) {
+    Message m = set_link_msg(0, 0, 0);
+    m.put_string(IFLA_IFNAME, name);
+    m.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(master));
+    m.what("netlink: attach " + std::string(name) + " to its bridge");
+    return m;
+}
+
 void put_ipv4_devconf(Message& m, int key, std::uint32_t value) {
     nlattr* spec = m.begin(IFLA_AF_SPEC);
     nlattr* inet = m.begin(AF_INET);

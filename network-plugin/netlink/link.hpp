@@ -66,6 +66,8 @@ void set_promisc(Socket& s, int index, std::string_view name);
 void set_alias(Socket& s, int index, std::string_view alias, std::string_view name);
 // RTM_SETLINK by name (no index lookup needed), e.g. right after creating the link.
 Message set_alias_by_name_msg(std::string_view name, std::string_view alias);
+Message set_up_by_name_msg(std::string_view name);
+Message set_master_by_name_msg(std::string_view name, int master);
 // Adds IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF {key: value} to a SETLINK message.
 void put_ipv4_devconf(Message& m, int key, std::uint32_t value);
 int try_set_bridge_vlan_filtering(Socket& s, int index);  // errno
