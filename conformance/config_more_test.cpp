@@ -158,6 +158,23 @@ BOOST_AUTO_TEST_CASE(scheduler_real_time_policy_is_applied, *needs({RUN, "spec:1
     BOOST_TEST(r.sched_priority == 10);
 }
 
+// config.md "scheduler" SCHED_DEADLINE with runtime, deadline and period (nanoseconds): 1 ms
+// every 100 ms, a bandwidth the kernel's deadline admission control grants on any idle host.
+BOOST_AUTO_TEST_CASE(scheduler_deadline_policy_is_applied, *needs({RUN, "spec:1.2.0"})) {
+    Bundle b;
+    b.config.set("/process/scheduler", R"({"policy":"SCHED_DEADLINE","runtime":1000000,
+        "deadline":100000000,"period":100000000})");
+    auto r = run_probe(b, {"sched"});
+    rapidjson::Document d;
+    d.Parse(r.out.c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject() && d.HasMember("policy"), r.describe());
+    BOOST_TEST(d["errno"].GetInt() == 0);
+    BOOST_TEST(d["policy"].GetUint() == 6u);  // SCHED_DEADLINE
+    BOOST_TEST(d["runtime"].GetUint64() == 1000000u);
+    BOOST_TEST(d["deadline"].GetUint64() == 100000000u);
+    BOOST_TEST(d["period"].GetUint64() == 100000000u);
+}
+
 // config.md "user" umask: "If unspecified, the umask should not be changed from the calling
 // process' umask" (lower-case should). runc and crun set 0022 instead, and rt does as runc;
 // either is accepted, anything else (e.g. the 0 a runtime's init may use for its own mkdirs)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -226,6 +227,38 @@ int action(Writer& w, const std::string& verb, const std::vector<std::string>& a
         w.Int(mode);
         w.Key("nodes");
         w.Uint64(mask[0]);
+        return result(w, err);
+    }
+    if (verb == "sched") {
+        // sched_getattr(2): every scheduling attribute (the deadline ones included, which
+        // sched_getscheduler/sched_getparam do not show). The struct as the kernel's uapi
+        // defines it (SCHED_ATTR_SIZE_VER0, 48 bytes; glibc 2.36 has no wrapper).
+        struct {
+            uint32_t size;
+            uint32_t policy;
+            uint64_t flags;
+            int32_t nice;
+            uint32_t priority;
+            uint64_t runtime, deadline, period;
+        } attr{};
+        static_assert(sizeof attr == 48);
+        long r = ::syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0U);
+        int err = r == 0 ? 0 : errno;
+        w.StartObject();
+        w.Key("policy");
+        w.Uint(attr.policy);
+        w.Key("flags");
+        w.Uint64(attr.flags);
+        w.Key("nice");
+        w.Int(attr.nice);
+        w.Key("priority");
+        w.Uint(attr.priority);
+        w.Key("runtime");
+        w.Uint64(attr.runtime);
+        w.Key("deadline");
+        w.Uint64(attr.deadline);
+        w.Key("period");
+        w.Uint64(attr.period);
         return result(w, err);
     }
     if (verb == "stat") {
