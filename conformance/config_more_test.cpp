@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "cgroups.hpp"
 #include "checks.hpp"
@@ -211,6 +212,56 @@ BOOST_AUTO_TEST_CASE(exec_cpu_affinity_final_is_applied,
     auto e = runtime().cmd({"exec", "--process", process.string(), id});
     BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
     BOOST_TEST(parse_probe_report(e.out).cpus_allowed == "0");
+}
+
+// What the kernel does to a task that joins a v1 cpuset after setting its own affinity: keeps
+// it (Linux >= 6.2 remembers a user-requested affinity: "1") or resets it to the cpuset's
+// CPUs ("0-1"). Measured with a shell pinned to CPU 1 joining a temporary cpuset of 0-1.
+std::string affinity_after_joining_a_cpuset(const fs::path& cpuset_mount) {
+    fs::path dir = cpuset_mount / unique_name("rt-conformance-affinity");
+    if (::mkdir(dir.c_str(), 0755) != 0) return "";
+    std::ofstream(dir / "cpuset.cpus") << "0-1";
+    std::ofstream(dir / "cpuset.mems") << "0";
+    auto r = run_command({"/usr/bin/taskset", "-c", "1", "/bin/sh", "-c",
+                          "echo $$ > " + (dir / "cgroup.procs").string() +
+                              " && grep Cpus_allowed_list: /proc/self/status"});
+    ::rmdir(dir.c_str());  // the shell has exited: the cgroup is empty
+    auto tab = r.out.find('\t');
+    return tab == std::string::npos ? "" : r.out.substr(tab + 1, r.out.find('\n') - tab - 1);
+}
+
+// config.md "execCPUAffinity" initial (runtime-spec 1.2): the affinity of the exec process
+// before it joins the container's cgroup; without "final" the runtime SHOULD NOT change it
+// afterwards, and the kernel decides the final one. The kernel's rule is measured first (see
+// above): where it keeps a task's own affinity across the cpuset move, the exec'd process runs
+// on the initial CPU (1), so initial was applied; where it resets it, on the cpuset's 0-1
+// (then only "not changed after the move" is checked).
+BOOST_AUTO_TEST_CASE(exec_cpu_affinity_initial_is_applied,
+                     *needs({"verb:create", "verb:start", "verb:exec", "verb:delete", "verb:state",
+                             "spec:1.2.0"}) *
+                         host_controllers({"cpuset"}, true) * host_has([] {
+                             if (std::thread::hardware_concurrency() < 2)
+                                 return std::string("a second CPU");
+                             return fs::exists("/usr/bin/taskset")
+                                        ? std::string()
+                                        : std::string("taskset (util-linux)");
+                         })) {
+    std::string kernel_rule =
+        affinity_after_joining_a_cpuset(controller_hierarchy("cpuset")->mount);
+    BOOST_REQUIRE_MESSAGE(kernel_rule == "1" || kernel_rule == "0-1",
+                          "the kernel's affinity after a cpuset move: '" << kernel_rule << "'");
+    Bundle b;
+    b.config.set_string("/linux/cgroupsPath", "/" + unique_name("rt-conformance"));
+    b.config.set("/linux/resources/cpu", R"({"cpus":"0-1","mems":"0"})");
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    auto process = b.path() / "process.json";
+    std::ofstream(process) << R"({"terminal":false,"user":{"uid":0,"gid":0},"cwd":"/",
+        "args":["/bin/rt-probe","report"],"env":["PATH=/bin"],"execCPUAffinity":{"initial":"1"}})";
+    auto e = runtime().cmd({"exec", "--process", process.string(), id});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    BOOST_TEST(parse_probe_report(e.out).cpus_allowed == kernel_rule,
+               "the kernel keeps a task's affinity across a cpuset move as " << kernel_rule);
 }
 
 // config-linux.md "memoryPolicy" (runtime-spec 1.3): set_mempolicy(2) mode, flags and nodes.
