@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cgroups.hpp"
@@ -381,6 +382,58 @@ BOOST_AUTO_TEST_CASE(idmapped_bind_mount, *needs({RUN, "mountopt:idmap"})) {
     struct stat st {};
     BOOST_REQUIRE(::stat((host.path() / "owned").c_str(), &st) == 0);
     BOOST_TEST(st.st_uid == 5u, "the source's owner changed");
+}
+
+// config.md "ridmap": the idmapping applies recursively to an rbind mount's submounts, where
+// "idmap" maps only the top (a control: the same source with idmap leaves the submount's
+// ids as they are on disk).
+BOOST_AUTO_TEST_CASE(ridmap_maps_submounts_too, *needs({RUN, "mountopt:ridmap"})) {
+    TempDir host;
+    HostTmpfs sub(host.path() / "sub");
+    BOOST_REQUIRE_MESSAGE(sub.mounted(), "mount a tmpfs on " << host.str() << "/sub");
+    for (const auto& f : {host.path() / "top", host.path() / "sub" / "inner"}) {
+        std::ofstream(f) << "x";
+        BOOST_REQUIRE(::chown(f.c_str(), 5, 6) == 0);
+    }
+    auto stat_both = [&](const char* option) {
+        Bundle b;
+        b.config.append("/mounts", R"({"destination":"/idm","type":"bind","source":")" +
+                                       host.str() + R"(","options":["rbind",")" + option + R"("],
+            "uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
+            "gidMappings":[{"containerID":0,"hostID":200000,"size":65536}]})");
+        b.config.args({"/bin/sh", "-c",
+                       "/bin/rt-probe stat /idm/top; echo; /bin/rt-probe stat /idm/sub/inner"});
+        std::string id = unique_name("ridmap");
+        ContainerGuard guard(runtime(), id);
+        auto r = runtime().run(id, b);
+        BOOST_REQUIRE_MESSAGE(r.ok(), option << ": " << r.describe());
+        std::vector<unsigned> uids;
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            rapidjson::Document d;
+            d.Parse(line.c_str());
+            if (d.IsObject() && d.HasMember("uid")) uids.push_back(d["uid"].GetUint());
+        }
+        BOOST_REQUIRE_MESSAGE(uids.size() == 2u, option << ": " << r.out);
+        return uids;
+    };
+    auto recursive = stat_both("ridmap");
+    BOOST_TEST(recursive[0] == 100005u, "ridmap: top");
+    BOOST_TEST(recursive[1] == 100005u, "ridmap: submount");
+    auto top_only = stat_both("idmap");
+    BOOST_TEST(top_only[0] == 100005u, "idmap: top");
+    BOOST_TEST(top_only[1] == 5u, "idmap: the submount is not mapped");
+}
+
+// config.md "idmap": without uidMappings/gidMappings and without a user namespace, an error
+// MUST be returned.
+BOOST_AUTO_TEST_CASE(idmap_without_mappings_or_userns_is_an_error,
+                     *needs({RUN, "mountopt:idmap"})) {
+    TempDir host;
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"/idm","type":"bind","source":")" + host.str() +
+                                   R"(","options":["rbind","idmap"]})");
+    require_refused(b, "idmap without mappings or a user namespace");
 }
 
 // config-linux.md "rootfsPropagation": unbindable.
