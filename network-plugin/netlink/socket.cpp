@@ -61,7 +61,7 @@ Message& Message::end(nlattr* nest) {
     return *this;
 }
 
-Socket::Socket(int protocol) : sk_(nl_socket_alloc()), buf_(kRecvBuffer) {
+Socket::Socket(int protocol) : sk_(nl_socket_alloc()), buf_(new char[kRecvBuffer]) {
     if (!sk_) throw Error("netlink: out of memory", ENOMEM);
     // libnl's nl_connect creates the socket with SOCK_CLOEXEC and binds a unique port.
     if (int err = nl_connect(sk_, protocol); err < 0) {
@@ -185,13 +185,13 @@ void Socket::recv_acks(std::uint32_t first_seq, std::span<Ack> acks) {
     std::size_t pending = acks.size();
     std::vector<bool> seen(acks.size(), false);
     while (pending) {
-        ssize_t n = recv(fd(), buf_.data(), buf_.size(), 0);
+        ssize_t n = recv(fd(), buf_.get(), kRecvBuffer, 0);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw Error("netlink: receive", errno);
         }
         int len = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.data()); nlmsg_ok(h, len);
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.get()); nlmsg_ok(h, len);
              h = nlmsg_next(h, &len)) {
             if (h->nlmsg_type != NLMSG_ERROR) continue;
             Ack a = parse_error(h);
@@ -246,13 +246,13 @@ int Socket::get(Message& msg, const std::function<void(const nlmsghdr*)>& on_rep
         throw Error("netlink: send", errno);
     }
     for (;;) {
-        ssize_t n = recv(fd(), buf_.data(), buf_.size(), 0);
+        ssize_t n = recv(fd(), buf_.get(), kRecvBuffer, 0);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw Error("netlink: receive", errno);
         }
         int len = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.data()); nlmsg_ok(h, len);
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.get()); nlmsg_ok(h, len);
              h = nlmsg_next(h, &len)) {
             if (h->nlmsg_seq != h0->nlmsg_seq) continue;
             if (h->nlmsg_type == NLMSG_ERROR) {
@@ -279,13 +279,13 @@ void Socket::dump(Message& msg, const std::function<void(const nlmsghdr*)>& on_r
         }
         bool interrupted = false, done = false;
         while (!done) {
-            ssize_t n = recv(fd(), buf_.data(), buf_.size(), 0);
+            ssize_t n = recv(fd(), buf_.get(), kRecvBuffer, 0);
             if (n < 0) {
                 if (errno == EINTR) continue;
                 throw Error("netlink: receive", errno);
             }
             int len = static_cast<int>(n);
-            for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.data()); nlmsg_ok(h, len);
+            for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.get()); nlmsg_ok(h, len);
                  h = nlmsg_next(h, &len)) {
                 if (h->nlmsg_seq != h0->nlmsg_seq) continue;
                 if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
@@ -311,14 +311,14 @@ void Socket::dump(Message& msg, const std::function<void(const nlmsghdr*)>& on_r
 
 bool Socket::receive(const std::function<void(const nlmsghdr*)>& on_msg) {
     for (;;) {
-        ssize_t n = recv(fd(), buf_.data(), buf_.size(), 0);
+        ssize_t n = recv(fd(), buf_.get(), kRecvBuffer, 0);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
             throw Error("netlink: receive", errno);
         }
         int len = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.data()); nlmsg_ok(h, len);
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buf_.get()); nlmsg_ok(h, len);
              h = nlmsg_next(h, &len))
             on_msg(h);
         return true;
