@@ -163,6 +163,25 @@ BOOST_AUTO_TEST_CASE(hooks_get_the_state_on_stdin_and_their_env, *needs({ALL_HOO
     }
 }
 
+// runtime.md "State" status at each hook's step: the container is "creating" during create
+// (prestart, createRuntime, createContainer: lifecycle steps 2-5), "created" when start runs
+// the startContainer hook (step 7, before the program), "running" after it executed
+// (poststart, step 9) and "stopped" once deleted (poststop, step 13).
+BOOST_AUTO_TEST_CASE(hooks_get_the_status_of_their_step, *needs({ALL_HOOKS})) {
+    auto run = run_with_all_hooks();
+    std::map<std::string, std::string> want{
+        {"prestart", "creating"},        {"createRuntime", "creating"},
+        {"createContainer", "creating"}, {"startContainer", "created"},
+        {"poststart", "running"},        {"poststop", "stopped"}};
+    for (const auto& [label, status] : want) {
+        const HookLine* h = find_hook(run, label);
+        BOOST_REQUIRE_MESSAGE(h, label << " did not run");
+        BOOST_REQUIRE(h->state.IsObject());
+        std::string got = h->state["status"].GetString();
+        BOOST_TEST(got == status, label << ": status " << got << ", not " << status);
+    }
+}
+
 // runtime.md "State": for hooks in the container namespace, pid is as seen by the container
 // (its own pid namespace here: 1).
 BOOST_AUTO_TEST_CASE(container_hooks_get_the_pid_seen_inside, *needs({ALL_HOOKS})) {
