@@ -257,4 +257,37 @@ BOOST_AUTO_TEST_CASE(default_capabilities_forbid_mount_and_sethostname,
     BOOST_TEST(r.capabilities["effective"].count("CAP_SYS_ADMIN") == 0u);
 }
 
+// config-linux.md "listenerPath": "If sending to this socket fails, the runtime MUST generate
+// an error": no agent listens at the path, so create fails and the program never runs.
+BOOST_AUTO_TEST_CASE(seccomp_notify_without_a_listener_is_an_error,
+                     *needs({RUN, "seccomp", "seccomp:SCMP_ACT_NOTIFY"})) {
+    TempDir dir;
+    Bundle b;
+    b.config.set("/linux/seccomp", R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":")" +
+                                       dir.str() + R"(/nobody.sock",
+        "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_NOTIFY"}]})");
+    b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    std::string id = unique_name("nolistener");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_TEST(!r.ok(), "SCMP_ACT_NOTIFY accepted without a listener at listenerPath");
+    BOOST_TEST(!std::filesystem::exists(b.out() / "ran"), "the program ran");
+}
+
+// config-linux.md "listenerMetadata": it MUST NOT be set if listenerPath is not set: such a
+// config is invalid, an error.
+BOOST_AUTO_TEST_CASE(seccomp_listener_metadata_without_path_is_an_error,
+                     *needs({RUN, "seccomp", "seccomp:SCMP_ACT_NOTIFY"})) {
+    Bundle b;
+    b.config.set("/linux/seccomp", R"({"defaultAction":"SCMP_ACT_ALLOW",
+        "listenerMetadata":"conf-metadata",
+        "syscalls":[{"names":["getppid"],"action":"SCMP_ACT_ERRNO"}]})");
+    b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    std::string id = unique_name("nolistenerpath");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_TEST(!r.ok(), "listenerMetadata without listenerPath was accepted");
+    BOOST_TEST(!std::filesystem::exists(b.out() / "ran"), "the program ran");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
