@@ -113,6 +113,13 @@ BOOST_AUTO_TEST_CASE(apparmor_profile_that_cannot_be_applied_is_an_error,
     require_refused(b, "an apparmorProfile that is not loaded");
 }
 
+// config.md "scheduler" policy (runtime-spec 1.2) and "Valid values": an unknown policy.
+BOOST_AUTO_TEST_CASE(unknown_scheduler_policy_is_an_error, *needs({RUN, "spec:1.2.0"})) {
+    Bundle b;
+    b.config.set("/process/scheduler", R"({"policy":"SCHED_CONFORMANCE"})");
+    require_refused(b, "scheduler policy SCHED_CONFORMANCE");
+}
+
 // config.md "scheduler" (runtime-spec 1.2): policy and nice of the process.
 BOOST_AUTO_TEST_CASE(scheduler_is_applied, *needs({RUN, "spec:1.2.0"})) {
     Bundle b;
@@ -283,6 +290,14 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(namespaces)
 
+// config.md "Valid values": runtimes MUST generate an error when invalid values are
+// encountered: a namespace type that does not exist.
+BOOST_AUTO_TEST_CASE(unknown_namespace_type_is_an_error, *needs({RUN})) {
+    Bundle b;
+    b.config.append("/linux/namespaces", R"({"type":"conformance-no-such-ns"})");
+    require_refused(b, "namespace type conformance-no-such-ns");
+}
+
 // config-linux.md "namespaces": duplicated types MUST be an error.
 BOOST_AUTO_TEST_CASE(duplicate_namespace_is_an_error, *needs({RUN})) {
     Bundle b;
@@ -444,6 +459,14 @@ BOOST_AUTO_TEST_CASE(rootfs_propagation_unbindable, *needs({RUN})) {
     const ProbeMount* root = r.mount_at("/");
     BOOST_REQUIRE(root);
     BOOST_TEST(root->propagation() == "unbindable");
+}
+
+// config-linux.md "devices" type (c, b, u or p) and config.md "Valid values".
+BOOST_AUTO_TEST_CASE(unknown_device_type_is_an_error, *needs({RUN})) {
+    Bundle b;
+    b.config.set("/linux/devices",
+                 R"([{"path":"/dev/conf-bad","type":"x","major":1,"minor":3,"fileMode":432}])");
+    require_refused(b, "device type x");
 }
 
 // config-linux.md "devices": type p (FIFO) needs no major/minor.

@@ -290,4 +290,17 @@ BOOST_AUTO_TEST_CASE(seccomp_listener_metadata_without_path_is_an_error,
     BOOST_TEST(!std::filesystem::exists(b.out() / "ran"), "the program ran");
 }
 
+// config-linux.md "seccomp" syscalls: names MUST contain at least one entry.
+BOOST_AUTO_TEST_CASE(seccomp_rule_without_names_is_an_error, *needs({RUN, "seccomp"})) {
+    Bundle b;
+    b.config.set("/linux/seccomp", R"({"defaultAction":"SCMP_ACT_ALLOW",
+        "syscalls":[{"names":[],"action":"SCMP_ACT_ERRNO"}]})");
+    b.config.args({"/bin/rt-probe", "write", "/out/ran"});
+    std::string id = unique_name("nonames");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_TEST(!r.ok(), "a seccomp rule with no names was accepted");
+    BOOST_TEST(!std::filesystem::exists(b.out() / "ran"), "the program ran");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
