@@ -107,6 +107,26 @@ BOOST_AUTO_TEST_CASE(start_of_a_running_or_stopped_container_fails, *needs({LIFE
     BOOST_TEST(runtime().state(id)->status == "stopped");
 }
 
+// runtime.md "start" / "delete": a container that is not created cannot be started, one that is
+// not stopped cannot be deleted, both with no effect: here a paused one (runc's `pause`).
+BOOST_AUTO_TEST_CASE(start_and_delete_of_a_paused_container_fail,
+                     *needs({LIFECYCLE, "verb:pause", "verb:resume"})) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    int pid = runtime().state(id)->pid;
+    auto p = runtime().cmd({"pause", id});
+    BOOST_REQUIRE_MESSAGE(p.ok(), p.describe());
+    BOOST_TEST(!runtime().start(id).ok(), "start of a paused container succeeded");
+    BOOST_TEST(!runtime().remove(id).ok(), "delete of a paused container succeeded");
+    auto s = runtime().state(id);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->status == "paused");
+    BOOST_TEST(s->pid == pid);
+    BOOST_TEST(runtime().cmd({"resume", id}).ok());
+    BOOST_TEST(runtime().state(id)->status == "running");
+}
+
 // runtime.md "kill": sends the signal to the container process.
 BOOST_AUTO_TEST_CASE(kill_delivers_the_signal, *needs({LIFECYCLE})) {
     Bundle b;
