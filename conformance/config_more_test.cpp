@@ -362,6 +362,51 @@ BOOST_AUTO_TEST_CASE(atime_and_symfollow_options, *needs({RUN, "mountopt:nosymfo
     BOOST_TEST(nosym->has_option("nosymfollow"));
 }
 
+// config.md "Linux mount options" (MUST, as mount(8)): sync, dirsync, lazytime and
+// silent/loud are applied (the first three show in mountinfo's super options).
+BOOST_AUTO_TEST_CASE(sync_dirsync_lazytime_options, *needs({RUN})) {
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"/sync","type":"tmpfs","source":"tmpfs",
+        "options":["sync","silent"]})");
+    b.config.append("/mounts", R"({"destination":"/dirsync","type":"tmpfs","source":"tmpfs",
+        "options":["dirsync","lazytime","loud"]})");
+    auto r = run_report(b);
+    const ProbeMount* sync = r.mount_at("/sync");
+    BOOST_REQUIRE(sync);
+    BOOST_TEST(sync->has_option("sync"));
+    const ProbeMount* dirsync = r.mount_at("/dirsync");
+    BOOST_REQUIRE(dirsync);
+    BOOST_TEST(dirsync->has_option("dirsync"));
+    BOOST_TEST(dirsync->has_option("lazytime"));
+    BOOST_TEST(!dirsync->has_option("sync"));
+}
+
+// config.md "Linux mount options" recursive flags (SHOULD; mount_setattr): rnosuid, rnodev and
+// rnoexec reach an rbind's submount, which plain nosuid/nodev/noexec on the bind would not.
+BOOST_AUTO_TEST_CASE(recursive_mount_flags_reach_submounts,
+                     *needs({RUN, "mountopt:rnosuid", "mountopt:rnodev", "mountopt:rnoexec"})) {
+    TempDir host;
+    HostTmpfs sub(host.path() / "sub");
+    BOOST_REQUIRE_MESSAGE(sub.mounted(), "cannot mount a tmpfs under " << host.str());
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"/data","type":"bind","source":")" + host.str() +
+                                   R"(","options":["rbind","rnosuid","rnodev","rnoexec"]})");
+    auto r = run_report(b);
+    const ProbeMount* below = r.mount_at("/data/sub");
+    BOOST_REQUIRE_MESSAGE(below, "the submount is not in the container");
+    for (const char* opt : {"nosuid", "nodev", "noexec"})
+        BOOST_TEST(below->has_option(opt), "/data/sub lacks " << opt);
+}
+
+// config.md "mounts" destination: a relative path MUST be interpreted as relative to "/".
+BOOST_AUTO_TEST_CASE(relative_mount_destination_is_relative_to_root, *needs({RUN})) {
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"conf-relative","type":"tmpfs",
+        "source":"tmpfs","options":["nosuid"]})");
+    auto r = run_report(b);
+    BOOST_TEST(r.mount_at("/conf-relative"), "no mount at /conf-relative");
+}
+
 // config.md "rro" (recursive read-only, mount_setattr): submounts of an rbind are read-only too.
 BOOST_AUTO_TEST_CASE(recursive_read_only_bind, *needs({RUN, "mountopt:rro"})) {
     TempDir host;
