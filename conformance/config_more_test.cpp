@@ -496,6 +496,16 @@ BOOST_AUTO_TEST_CASE(idmap_without_mappings_or_userns_is_an_error,
     require_refused(b, "idmap without mappings or a user namespace");
 }
 
+// config.md mounts "uidMappings": if specified, it MUST be specified along with gidMappings.
+BOOST_AUTO_TEST_CASE(idmap_with_uid_mappings_only_is_an_error, *needs({RUN, "mountopt:idmap"})) {
+    TempDir host;
+    Bundle b;
+    b.config.append("/mounts", R"({"destination":"/idm","type":"bind","source":")" + host.str() +
+                                   R"(","options":["rbind","idmap"],
+        "uidMappings":[{"containerID":0,"hostID":100000,"size":65536}]})");
+    require_refused(b, "uidMappings without gidMappings");
+}
+
 // config-linux.md "rootfsPropagation": unbindable.
 BOOST_AUTO_TEST_CASE(rootfs_propagation_unbindable, *needs({RUN})) {
     Bundle b;
