@@ -82,6 +82,20 @@ BOOST_AUTO_TEST_CASE(duplicate_rlimits_are_an_error, *needs({RUN})) {
     require_refused(b, "two RLIMIT_NOFILE entries");
 }
 
+// config.md "rlimits" (rlim_cur / rlim_max MUST match the configured values) and runtime.md
+// "create" (a property that cannot be applied MUST be an error): a hard RLIMIT_NOFILE above
+// fs.nr_open, which setrlimit(2) refuses to anyone, and a soft limit above the hard one.
+BOOST_AUTO_TEST_CASE(rlimits_that_cannot_be_set_are_errors, *needs({RUN})) {
+    uint64_t nr_open = std::stoull(read_text("/proc/sys/fs/nr_open"));
+    for (std::string rlimit :
+         {R"({"type":"RLIMIT_NOFILE","soft":1024,"hard":)" + std::to_string(nr_open + 1) + "}",
+          std::string(R"({"type":"RLIMIT_NOFILE","soft":2048,"hard":1024})")}) {
+        Bundle b;
+        b.config.set("/process/rlimits", "[" + rlimit + "]");
+        require_refused(b, rlimit);
+    }
+}
+
 // config.md "oomScoreAdj": if not set, the runtime MUST NOT change oom_score_adj (the process
 // keeps what it inherited from the runtime's caller).
 BOOST_AUTO_TEST_CASE(oom_score_adj_is_unchanged_when_unset, *needs({RUN})) {

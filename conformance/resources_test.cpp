@@ -320,6 +320,37 @@ BOOST_AUTO_TEST_CASE(unified_values_are_written, *needs({LIFECYCLE, "cgroup:v2"}
     BOOST_TEST(cgroup_value(c.dir("hugetlb") / ("hugetlb." + size.first + ".max")) == limit);
 }
 
+// config-linux.md "cgroupsPath": given the same value, the runtime MUST consistently attach to
+// the same place: a second container with the cgroupsPath of a running one shares its cgroup
+// (of every controller), unless the runtime refuses the value ("Runtimes MAY consider certain
+// cgroupsPath values to be invalid, and MUST generate an error": rt refuses a cgroup that
+// already has processes; runc and crun join it).
+BOOST_AUTO_TEST_CASE(same_cgroups_path_is_the_same_cgroup,
+                     *needs({LIFECYCLE}) * host_controllers({"pids"})) {
+    CgroupContainer first(R"({})");
+    BOOST_REQUIRE(first.create());
+    CgroupContainer second(R"({})");
+    second.cg = first.cg;
+    second.b.config.set_string("/linux/cgroupsPath", first.cg);
+    auto c = runtime().create(second.id, second.b);
+    if (!c.ok()) {
+        BOOST_TEST_MESSAGE("the shared cgroupsPath was refused: " << c.describe());
+        BOOST_TEST(!runtime().state(second.id), "a refused create left a container");
+        return;
+    }
+    second.pid = runtime().state(second.id)->pid;
+    for (const char* ctrl :
+         {"pids", "memory", "cpu", "cpuset", "blkio", "devices", "freezer", "hugetlb"}) {
+        auto h = controller_hierarchy(ctrl);
+        if (!h) continue;
+        auto a = controller_dir(first.pid, ctrl), b = controller_dir(second.pid, ctrl);
+        BOOST_REQUIRE(a && b);
+        BOOST_TEST(*a == *b, ctrl << ": " << *a << " vs " << *b);
+        if (h->root == "/")
+            BOOST_TEST(*a == h->mount / first.cg.substr(1), ctrl << ": not at cgroupsPath");
+    }
+}
+
 // config-linux.md "pids": "0 is a valid limit value ... and SHOULD be treated as such by
 // runtimes": pids.max is 0 (the init is already in the cgroup; it only cannot fork).
 BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit, *needs({LIFECYCLE}) * host_controllers({"pids"})) {
