@@ -544,6 +544,34 @@ BOOST_AUTO_TEST_CASE(exec_tty_applies_the_console_size, *needs({LIFECYCLE, "verb
     BOOST_TEST(d["cols"].GetUint() == 93u);
 }
 
+// config.md "terminal" with runc's foreground `run` and no --console-socket, as from a user's
+// shell: the runtime runs on a terminal of its own (script(1) gives it one, as its controlling
+// tty: runc and crun need it), keeps the container's pty master and relays the output; the
+// process sees a tty. (Its size is not checked: runc sizes it as its own terminal, 0x0 here.)
+BOOST_AUTO_TEST_CASE(foreground_run_relays_the_terminal, *needs({RUN}) * host_has([] {
+                         return fs::exists("/usr/bin/script") ? std::string()
+                                                              : std::string("script(1)");
+                     })) {
+    Bundle b;
+    b.config.set("/process/terminal", "true");
+    b.config.args({"/bin/rt-probe", "tty"});
+    b.write();
+    std::string id = unique_name("fgtty");
+    ContainerGuard guard(runtime(), id);
+    std::string cmd = runtime().path() + " --root " + runtime().root() + " run --bundle " +
+                      b.path().string() + " " + id;
+    auto r = run_command({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"});
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe() << " " << r.out);
+    auto brace = r.out.find('{');
+    BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output relayed: " << r.out);
+    rapidjson::Document d;
+    d.Parse(r.out.substr(brace, r.out.rfind('}') - brace + 1).c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject(), r.out);
+    for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
+    BOOST_TEST(d["controlling"].GetBool());
+    BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+}
+
 // config.md "consoleSize": runtimes MUST ignore it when terminal is false.
 BOOST_AUTO_TEST_CASE(console_size_without_terminal_is_ignored, *needs({RUN})) {
     Bundle b;
