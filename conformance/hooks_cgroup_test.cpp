@@ -572,6 +572,30 @@ BOOST_AUTO_TEST_CASE(foreground_run_relays_the_terminal, *needs({RUN}) * host_ha
     BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
 }
 
+// runc's CLI `exec --tty` in the foreground, from a terminal (script(1)): the exec'd process
+// gets a pty of its own (not the runtime's terminal), relayed by the runtime.
+BOOST_AUTO_TEST_CASE(foreground_exec_tty_relays_the_terminal,
+                     *needs({LIFECYCLE, "verb:exec"}) * host_has([] {
+                         return fs::exists("/usr/bin/script") ? std::string()
+                                                              : std::string("script(1)");
+                     })) {
+    Bundle b;
+    std::unique_ptr<ContainerGuard> guard;
+    std::string id = start_sleeper(b, guard);
+    std::string cmd = runtime().path() + " --root " + runtime().root() + " exec --tty " + id +
+                      " /bin/rt-probe tty";
+    auto r = run_command({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"});
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe() << " " << r.out);
+    auto brace = r.out.find('{');
+    BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output relayed: " << r.out);
+    rapidjson::Document d;
+    d.Parse(r.out.substr(brace, r.out.rfind('}') - brace + 1).c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject(), r.out);
+    for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
+    BOOST_TEST(d["controlling"].GetBool());
+    BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+}
+
 // config.md "consoleSize": runtimes MUST ignore it when terminal is false.
 BOOST_AUTO_TEST_CASE(console_size_without_terminal_is_ignored, *needs({RUN})) {
     Bundle b;
