@@ -489,17 +489,20 @@ void del(Request& r) {
     };
 
     // Firewall state first: the address must not be released (and given to another
-    // container) while a rule still names it.
+    // container) while a rule still names it. The nftables socket stays open until DEL
+    // ends: closing a NETLINK_NETFILTER socket waits for the kernel to destroy what its
+    // transactions deleted (an RCU grace period); at the end that wait has run its course
+    // during the veth's own teardown.
+    std::optional<Socket> nft;
+    auto nft_socket = [&]() -> Socket& {
+        if (!nft) nft.emplace(NETLINK_NETFILTER);
+        return *nft;
+    };
     if (c.ip_masq && c.layer3())
-        attempt("remove masquerade", [&] {
-            Socket nft(NETLINK_NETFILTER);
-            masq::teardown(nft, att, addresses_of(r.prev_result));
-        });
+        attempt("remove masquerade",
+                [&] { masq::teardown(nft_socket(), att, addresses_of(r.prev_result)); });
     if (c.macspoofchk)
-        attempt("remove MAC spoof check", [&] {
-            Socket nft(NETLINK_NETFILTER);
-            spoof::teardown(nft, att, host_name);
-        });
+        attempt("remove MAC spoof check", [&] { spoof::teardown(nft_socket(), att, host_name); });
 
     std::optional<cni::Delegate> ipam;
     if (c.layer3())

@@ -6,8 +6,10 @@
 #include <linux/netfilter_bridge.h>
 #include <sys/file.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "base/fd.hpp"
 #include "bridge/names.hpp"
@@ -134,6 +136,9 @@ void create_masq_table(netlink::Socket& s) {
     if (err && err != EEXIST) fail("nftables: create table inet rt_cni", err, kmsg);
 }
 
+// The rules create_masq_chain puts in a subnet's chain.
+constexpr std::uint32_t kMasqChainRules = 3;
+
 void create_masq_chain(netlink::Socket& s, const std::string& network, const cni::IpNet& ip) {
     std::string chain = masq_chain(network, ip);
     cni::IpNet net = ip.network();
@@ -155,23 +160,60 @@ void create_masq_chain(netlink::Socket& s, const std::string& network, const cni
     if (err && err != EEXIST) fail("nftables: create chain " + chain, err, kmsg);
 }
 
-// Tries to delete per-subnet chains no element jumps to any more, then the table.
+// A transaction the kernel refuses (ENOENT, EEXIST, EBUSY) is not free: its abort path
+// waits for an RCU grace period (synchronize_rcu in nf_tables_abort, 10 ms here). So what
+// might be missing or still in use is looked at first, and only transactions expected to
+// succeed are sent; a race with another plugin process can still make one fail, and is
+// retried.
+
+// Makes sure the table and the chains of the subnets of `ips` exist.
+void ensure_masq_chains(netlink::Socket& s, const std::string& network,
+                        const std::vector<cni::IpNet>& ips) {
+    auto missing = [&](const std::vector<std::string>& have) {
+        std::vector<const cni::IpNet*> out;
+        std::set<std::string> seen;
+        for (const auto& ip : ips) {
+            std::string c = masq_chain(network, ip);
+            if (std::find(have.begin(), have.end(), c) == have.end() && seen.insert(c).second)
+                out.push_back(&ip);
+        }
+        return out;
+    };
+    auto have = nft::list_chains(s, NFPROTO_INET, masq::kTable);  // empty: no table
+    if (!have.empty() && missing(have).empty()) return;
+    NftLock lock;
+    have = nft::list_chains(s, NFPROTO_INET, masq::kTable);  // another ADD may have made them
+    if (have.empty()) create_masq_table(s);
+    for (const cni::IpNet* ip : missing(have)) create_masq_chain(s, network, *ip);
+}
+
+// Deletes the per-subnet `chains` no element jumps to any more, then the table if only
+// its base chain is left (no element can be left then: each jumps to a subnet chain, and
+// the kernel never deletes a chain something jumps to).
 void prune_masq_chains(netlink::Socket& s, const std::vector<std::string>& chains) {
     if (chains.empty()) return;
     NftLock lock;
-    bool any = false;
-    for (const auto& c : chains) {
-        nft::Batch b(NFPROTO_INET);
-        b.del_chain(masq::kTable, c);
-        any |= nft::commit(s, b) == 0;  // EBUSY: still referenced; ENOENT: gone already
+    nft::Batch b(NFPROTO_INET);
+    bool others = false;  // chains that stay, besides the base chain
+    for (const auto& c : nft::list_chains_info(s, NFPROTO_INET, masq::kTable)) {
+        if (c.name == "postrouting") continue;
+        // The kernel's count holds the chain's own rules and what jumps to it; a kernel
+        // counting only the jumps (older ones) may refuse one with EBUSY, which is harmless.
+        bool ours = std::find(chains.begin(), chains.end(), c.name) != chains.end();
+        if (ours && c.use <= kMasqChainRules)
+            b.del_chain(masq::kTable, c.name);
+        else
+            others = true;
     }
-    if (any) delete_table_if_unused(s, NFPROTO_INET, masq::kTable, "postrouting");
+    if (b.messages().empty() || nft::commit(s, b) != 0) return;  // raced: a later DEL prunes
+    if (!others) delete_table_if_unused(s, NFPROTO_INET, masq::kTable, "postrouting");
 }
 
 }  // namespace
 
 void masq::setup(netlink::Socket& s, const Attachment& a, const std::vector<cni::IpNet>& ips) {
     if (ips.empty()) return;
+    ensure_masq_chains(s, a.network, ips);
     for (int attempt = 0;; ++attempt) {
         nft::Batch b(NFPROTO_INET);
         for (const auto& ip : ips) {
@@ -193,10 +235,8 @@ void masq::setup(netlink::Socket& s, const Attachment& a, const std::vector<cni:
         if (err == 0) return;
         if (err != ENOENT || attempt + 1 == kAttempts)
             fail("nftables: add masquerade for " + a.container_id, err, kmsg);
-        // First use of the table or of a subnet's chain: create them.
-        NftLock lock;
-        create_masq_table(s);
-        for (const auto& ip : ips) create_masq_chain(s, a.network, ip);
+        // A DEL pruned the table or a subnet's chain since we looked: make them again.
+        ensure_masq_chains(s, a.network, ips);
     }
 }
 
@@ -299,6 +339,8 @@ void spoof::setup(netlink::Socket& s, const Attachment& a, const std::string& ho
     // Each attachment brings its own chain, so adding one races a last DEL deleting the
     // table: both run under the lock.
     NftLock lock;
+    // First use: the table, before a transaction that would fail without it (see above).
+    if (nft::list_chains(s, NFPROTO_BRIDGE, kTable).empty()) create_spoof_table(s);
     for (int attempt = 0;; ++attempt) {
         nft::Batch b(NFPROTO_BRIDGE);
         b.add_chain(kTable, chain, std::nullopt, a.comment(), true);

@@ -373,8 +373,8 @@ std::optional<Element> get_element(Socket& s, std::uint8_t family, std::string_v
     return out.front();
 }
 
-std::vector<std::string> list_chains(Socket& s, std::uint8_t family, std::string_view table) {
-    std::vector<std::string> out;
+std::vector<ChainInfo> list_chains_info(Socket& s, std::uint8_t family, std::string_view table) {
+    std::vector<ChainInfo> out;
     Message m(msg_type(NFT_MSG_GETCHAIN), 0, gen(family));
     m.put_string(NFTA_CHAIN_TABLE, table);
     m.what("nftables: list chains of " + std::string(table));
@@ -389,13 +389,22 @@ std::vector<std::string> list_chains(Socket& s, std::uint8_t family, std::string
                 if (!tb[NFTA_CHAIN_NAME] || !tb[NFTA_CHAIN_TABLE]) return;
                 const char* t = static_cast<const char*>(nla_data(tb[NFTA_CHAIN_TABLE]));
                 if (std::string_view(t) != table) return;
-                out.emplace_back(static_cast<const char*>(nla_data(tb[NFTA_CHAIN_NAME])));
+                ChainInfo c;
+                c.name = static_cast<const char*>(nla_data(tb[NFTA_CHAIN_NAME]));
+                if (tb[NFTA_CHAIN_USE]) c.use = ntohl(nla_get_u32(tb[NFTA_CHAIN_USE]));
+                out.push_back(std::move(c));
             },
             [&] { out.clear(); });
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::NotFound) return {};
         throw;
     }
+    return out;
+}
+
+std::vector<std::string> list_chains(Socket& s, std::uint8_t family, std::string_view table) {
+    std::vector<std::string> out;
+    for (auto& c : list_chains_info(s, family, table)) out.push_back(std::move(c.name));
     return out;
 }
 

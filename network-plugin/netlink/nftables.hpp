@@ -95,5 +95,12 @@ std::optional<Element> get_element(Socket& s, std::uint8_t family, std::string_v
                                    std::string_view set, const std::vector<std::uint8_t>& key);
 // Chain names of a table (empty if the table does not exist).
 std::vector<std::string> list_chains(Socket& s, std::uint8_t family, std::string_view table);
+// The same with each chain's reference count (NFTA_CHAIN_USE: rules and map elements
+// jumping to it); a chain can be deleted only at 0.
+struct ChainInfo {
+    std::string name;
+    std::uint32_t use = 0;
+};
+std::vector<ChainInfo> list_chains_info(Socket& s, std::uint8_t family, std::string_view table);
 
 }  // namespace rt::netlink::nft
