@@ -2,9 +2,13 @@
 // a pids limit of 0. Each reads the limit in the container's own cgroup, wherever the runtime
 // put it: the hierarchy that holds the controller in this mount namespace (v1 or v2) and the
 // path in /proc/PID/cgroup (conformance/lib/cgroups.hpp).
+#include <fcntl.h>
+#include <poll.h>
 #include <rapidjson/document.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -107,6 +111,54 @@ struct CgroupContainer {
         BOOST_TEST_MESSAGE(controller << " cgroup: " << d->string());
         return *d;
     }
+};
+
+// A command whose stdout is read line by line while it runs (`events` streams until killed);
+// killed and reaped on destruction.
+class Streaming {
+  public:
+    explicit Streaming(const std::vector<std::string>& argv) {
+        int fds[2];
+        BOOST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+        // argv is built before fork: the child only dup2s and execs.
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        pid_ = ::fork();
+        BOOST_REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            ::dup2(fds[1], 1);
+            ::execv(args[0], args.data());
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        out_ = fds[0];
+    }
+    Streaming(const Streaming&) = delete;
+    Streaming& operator=(const Streaming&) = delete;
+    ~Streaming() {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        ::close(out_);
+    }
+    // Reads until a line contains text (true) or the stream ends or stays silent for ms.
+    bool wait_for(const std::string& text, int ms) {
+        for (;;) {
+            if (seen_.find(text) != std::string::npos) return true;
+            pollfd p{out_, POLLIN, 0};
+            if (::poll(&p, 1, ms) != 1) return false;
+            char buf[4096];
+            ssize_t n = ::read(out_, buf, sizeof buf);
+            if (n <= 0) return false;
+            seen_.append(buf, static_cast<size_t>(n));
+        }
+    }
+    const std::string& seen() const { return seen_; }
+
+  private:
+    pid_t pid_ = -1;
+    int out_ = -1;
+    std::string seen_;
 };
 
 }  // namespace
@@ -396,6 +448,34 @@ BOOST_AUTO_TEST_CASE(update_blkio_weight,
     fs::path dir = c.dir("blkio");
     std::string file = fs::exists(dir / "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
     BOOST_TEST(cgroup_value(dir / file) == "300", file);
+}
+
+// runc's CLI `events` (streaming): an OOM kill in the container's memory cgroup is reported as
+// {"type":"oom","id":ID}. The program fills a pipe reader's buffer far beyond a 16 MiB limit.
+BOOST_AUTO_TEST_CASE(events_reports_an_oom,
+                     *needs({LIFECYCLE, "verb:events"}) * host_controllers({"memory"})) {
+    // swap = limit: no swapping instead of the OOM kill on a host with swap.
+    CgroupContainer c(R"({"memory":{"limit":16777216,"swap":16777216}})");
+    c.b.config.args({"/bin/sh", "-c", "/bin/busybox head -c 300m /dev/zero | /bin/busybox tail"});
+    BOOST_REQUIRE(c.create());
+    Streaming events(
+        {runtime().path(), "--root", runtime().root(), "events", "--interval", "60s", c.id});
+    BOOST_REQUIRE(runtime().start(c.id).ok());
+    bool oom = events.wait_for("\"oom\"", 20000);
+    BOOST_TEST(oom, "no oom event: " << events.seen());
+    if (oom) {
+        auto at = events.seen().find("\"oom\"");
+        auto line_start = events.seen().rfind('\n', at);
+        auto line_end = events.seen().find('\n', at);
+        rapidjson::Document d;
+        d.Parse(events.seen()
+                    .substr(line_start == std::string::npos ? 0 : line_start + 1,
+                            line_end == std::string::npos ? std::string::npos
+                                                          : line_end - line_start - 1)
+                    .c_str());
+        BOOST_REQUIRE_MESSAGE(d.IsObject(), events.seen());
+        BOOST_TEST(std::string(d["id"].GetString()) == c.id);
+    }
 }
 
 // runc's CLI `events --stats`: one JSON object {"type":"stats","id":ID,"data":{...}} with the
