@@ -122,6 +122,7 @@ if ((!subset || smoke)) && command -v gnuplot >/dev/null; then
       END { nt=split(tools, t, "|");
         for (i=1;i<=n;i++) { line="\"" order[i] "\""; for (j=1;j<=nt;j++) line=line " " ((order[i],t[j]) in v ? v[order[i],t[j]] : "-"); print line } }' \
       "$tsv" >"$data"
+    [ -s "$data" ] || continue  # --only picked none of this chart's metrics
     plot="plot"
     for i in "${!tools[@]}"; do
       plot+=" '$data' using $((i + 2)):xtic(1) title '${tools[$i]}',"
