@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "base/fs.hpp"
@@ -41,13 +42,18 @@ namespace rt::core {
 namespace {
 
 std::string rfc3339_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm utc{};
-    gmtime_r(&ts.tv_sec, &utc);
+    // std::chrono's calendar, not gmtime_r/strftime: glibc loads the time zone
+    // (/etc/localtime, six system calls) on their first call, even for UTC.
+    using namespace std::chrono;
+    auto now = system_clock::now();
+    auto day = floor<days>(now);
+    year_month_day date{day};
+    hh_mm_ss<nanoseconds> clock{duration_cast<nanoseconds>(now - day)};
     char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", int(date.year()),
+                  unsigned(date.month()), unsigned(date.day()), int(clock.hours().count()),
+                  int(clock.minutes().count()), int(clock.seconds().count()),
+                  static_cast<long long>(clock.subseconds().count()));
     return buf;
 }
 

@@ -340,10 +340,14 @@ int existing_node(const char* rel, mode_t type, dev_t dev) noexcept {
 // mknod, or (in a user namespace, where mknod is refused) bind the host's device node.
 // strict (linux.devices): a file already at `rel` that is not this device is an error
 // (config-linux.md "devices"); a default device replaces whatever the image left there.
-bool make_device(int devroot_fd, const char* rel, mode_t type, unsigned major, unsigned minor,
+// parent_fd: rel's parent directory when the caller has it open (the default devices, in
+// /dev), else -1 (it is then created and opened in the rootfs).
+bool make_device(int parent_fd, const char* rel, mode_t type, unsigned major, unsigned minor,
                  mode_t perm, uid_t uid, gid_t gid, const char* host_path, bool in_userns,
                  bool strict, ChildCtx& ctx) noexcept {
-    int existing = existing_node(rel, type, makedev(major, minor));
+    // Looked up only where it matters: strict, or in a user namespace (where a node that is
+    // already there is kept); a default mknod replaces whatever is there anyway.
+    int existing = strict || in_userns ? existing_node(rel, type, makedev(major, minor)) : 0;
     if (existing < 0 && strict)
         return ctx.fail(0, "device %s: a file that is not the %s device %u:%u is already there",
                         rel,
@@ -357,21 +361,21 @@ bool make_device(int devroot_fd, const char* rel, mode_t type, unsigned major, u
         char* slash = std::strrchr(parent, '/');
         const char* leaf = slash ? slash + 1 : parent;
         if (slash) *slash = '\0';
-        int pfd = mkdir_all_in_root(g_rootfd, parent[0] ? parent : "/", 0755, false);
+        int pfd = parent_fd >= 0
+                      ? parent_fd
+                      : mkdir_all_in_root(g_rootfd, parent[0] ? parent : "/", 0755, false);
         if (pfd < 0) return ctx.fail(errno, "device %s: create parent directory", rel);
         ::unlinkat(pfd, leaf, 0);  // a node left by the image is replaced
         int r = ::mknodat(pfd, leaf, type | perm, makedev(major, minor));
+        int e = errno;
         if (r == 0) {
             ::fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW);
             ::fchmodat(pfd, leaf, perm, 0);  // not subject to the umask
-            ::close(pfd);
-            return true;
         }
-        int e = errno;
-        ::close(pfd);
+        if (pfd != parent_fd) ::close(pfd);
+        if (r == 0) return true;
         if (e != EPERM) return ctx.fail(e, "mknod %s", rel);
     }
-    (void)devroot_fd;
     // The host node bound must be the device asked for: the same path on the host, else the
     // udev links /dev/char|block/<major>:<minor>.
     auto is_wanted = [&](const char* path) {
