@@ -126,6 +126,27 @@ BOOST_AUTO_TEST_CASE(claimed_namespaces_are_recognized, *needs({"verb:features",
     }
 }
 
+// features.md "mountOptions": the runtime MUST recognize each as a mount option: a tmpfs with
+// each claimed option, one mount each, runs (bind, rbind, idmap, ridmap and remount make sense
+// on other kinds of mounts and are checked by the filesystem suite).
+BOOST_AUTO_TEST_CASE(claimed_mount_options_are_recognized, *needs({"verb:features", RUN})) {
+    auto d = features_document();
+    Bundle b;
+    int n = 0;
+    std::string used;
+    for (const auto& opt : strings(d, "mountOptions")) {
+        if (opt == "bind" || opt == "rbind" || opt == "idmap" || opt == "ridmap" ||
+            opt == "remount")
+            continue;
+        b.config.append("/mounts", R"({"destination":"/opt)" + std::to_string(n++) +
+                                       R"(","type":"tmpfs","source":"tmpfs","options":[")" + opt +
+                                       R"("]})");
+        used += " " + opt;
+    }
+    BOOST_TEST_MESSAGE("tmpfs options:" << used);
+    require_accepted(b, "tmpfs mounts with each claimed option");
+}
+
 // features-linux.md "seccomp": the runtime MUST recognize each claimed action, operator and
 // architecture in a config: one profile uses them all, each rule on a syscall the container
 // never makes (SCMP_ACT_NOTIFY, which needs an agent, is checked by the security suite; the
