@@ -126,6 +126,73 @@ BOOST_AUTO_TEST_CASE(claimed_namespaces_are_recognized, *needs({"verb:features",
     }
 }
 
+// features-linux.md "capabilities": the runtime MUST recognize each in process.capabilities:
+// with every claimed capability in the bounding set, the container's bounding set holds each
+// one this process has itself (only the bounding set: the permitted one cannot exceed the
+// caller's, and root lacks CAP_SYS_RESOURCE on some hosts).
+BOOST_AUTO_TEST_CASE(claimed_capabilities_are_recognized,
+                     *needs({"verb:features", RUN, "capabilities"})) {
+    auto d = features_document();
+    auto claimed = strings(member(d, "linux"), "capabilities");
+    std::string caps;
+    for (const auto& cap : claimed) caps += (caps.empty() ? "\"" : ",\"") + cap + "\"";
+    Bundle b;
+    b.config.set("/process/capabilities/bounding", "[" + caps + "]");
+    auto r = run_report(b);
+    // This process's bounding set, by number (CapBnd in /proc/self/status).
+    std::string status = read_text("/proc/self/status");
+    auto at = status.find("CapBnd:\t");
+    BOOST_REQUIRE(at != std::string::npos);
+    uint64_t own = std::stoull(status.substr(at + 8, 16), nullptr, 16);
+    static const std::vector<std::string> numbered{"CAP_CHOWN",
+                                                   "CAP_DAC_OVERRIDE",
+                                                   "CAP_DAC_READ_SEARCH",
+                                                   "CAP_FOWNER",
+                                                   "CAP_FSETID",
+                                                   "CAP_KILL",
+                                                   "CAP_SETGID",
+                                                   "CAP_SETUID",
+                                                   "CAP_SETPCAP",
+                                                   "CAP_LINUX_IMMUTABLE",
+                                                   "CAP_NET_BIND_SERVICE",
+                                                   "CAP_NET_BROADCAST",
+                                                   "CAP_NET_ADMIN",
+                                                   "CAP_NET_RAW",
+                                                   "CAP_IPC_LOCK",
+                                                   "CAP_IPC_OWNER",
+                                                   "CAP_SYS_MODULE",
+                                                   "CAP_SYS_RAWIO",
+                                                   "CAP_SYS_CHROOT",
+                                                   "CAP_SYS_PTRACE",
+                                                   "CAP_SYS_PACCT",
+                                                   "CAP_SYS_ADMIN",
+                                                   "CAP_SYS_BOOT",
+                                                   "CAP_SYS_NICE",
+                                                   "CAP_SYS_RESOURCE",
+                                                   "CAP_SYS_TIME",
+                                                   "CAP_SYS_TTY_CONFIG",
+                                                   "CAP_MKNOD",
+                                                   "CAP_LEASE",
+                                                   "CAP_AUDIT_WRITE",
+                                                   "CAP_AUDIT_CONTROL",
+                                                   "CAP_SETFCAP",
+                                                   "CAP_MAC_OVERRIDE",
+                                                   "CAP_MAC_ADMIN",
+                                                   "CAP_SYSLOG",
+                                                   "CAP_WAKE_ALARM",
+                                                   "CAP_BLOCK_SUSPEND",
+                                                   "CAP_AUDIT_READ",
+                                                   "CAP_PERFMON",
+                                                   "CAP_BPF",
+                                                   "CAP_CHECKPOINT_RESTORE"};
+    const auto& bounding = r.capabilities["bounding"];
+    for (const auto& cap : claimed) {
+        auto it = std::find(numbered.begin(), numbered.end(), cap);
+        if (it == numbered.end() || !((own >> (it - numbered.begin())) & 1)) continue;
+        BOOST_TEST(bounding.count(cap) == 1u, cap << " claimed but not in the bounding set");
+    }
+}
+
 // features.md "mountOptions": the runtime MUST recognize each as a mount option: a tmpfs with
 // each claimed option, one mount each, runs (bind, rbind, idmap, ridmap and remount make sense
 // on other kinds of mounts and are checked by the filesystem suite).
