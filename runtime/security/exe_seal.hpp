@@ -29,7 +29,12 @@ bool executable_is_protected() noexcept;
 // non-dumpable (PR_SET_DUMPABLE 0, as runc: container processes without CAP_SYS_PTRACE then
 // cannot open /proc/<pid>/exe, fd or cwd of rt's processes at all); does not return after a
 // successful re-exec; throws rt::Error when no method works. Call it first in main(), before
-// any other thread or fd exists, for commands that start processes in containers.
+// any other thread or fd exists, for commands that start processes in containers: rt's main
+// calls it before CLI11 parses anything (the verb read from argv), so the process that is
+// replaced costs one bare start of rt. It remembers its outcome: a second call in the same
+// process returns, or throws the same error, without system calls (main calls it again after
+// parsing, where an error reaches --log). Doing it early changes nothing for the defence:
+// no process has been cloned and nothing read from the bundle before the re-exec.
 void ensure_protected_executable(char** argv, char** envp,
                                  ExeSealMethod method = ExeSealMethod::Auto);
 
