@@ -149,6 +149,11 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
         throw Error("cannot signal container \"" + id + "\": container not running",
                     ErrorKind::WrongState);
     base::pidfd_signal(pidfd.get(), signal);
+    // A SIGKILLed init of a paused container dies only once thawed (v1 freezer): thaw it, as
+    // runc does for SIGKILL only (other signals stay pending until `resume`). The spec makes
+    // kill of a paused container an error; engines rely on runc's behaviour instead.
+    if (signal == SIGKILL && derive_status(dir, record) == oci::Status::Paused)
+        if (auto cg = cgroup::load_for_container(dir.fd())) cg->thaw();
 }
 
 // ---------------------------------------------------------------- delete

@@ -386,6 +386,24 @@ BOOST_AUTO_TEST_CASE(kill_all_sigkill_ends_a_paused_container) {
     BOOST_TEST(eventually([&] { return c.status() == "stopped"; }));
 }
 
+// Not --all: the init gets SIGKILL and the paused container is thawed so that it dies (runc
+// 1.1 does the same for SIGKILL only; other signals wait for `resume`).
+BOOST_AUTO_TEST_CASE(sigkill_ends_a_paused_container) {
+    lt::Env env;
+    Running c(env, "sleep 1000");
+    std::string dir = dir_of("pids", c.path);
+    BOOST_REQUIRE(eventually([&] { return procs_of(dir).size() == 1; }));
+    BOOST_REQUIRE(c.rt({"pause", c.id}).code == 0);
+    auto r = c.rt({"kill", c.id, "TERM"});
+    BOOST_TEST(r.code == 0, r.err);
+    cgit::sleep_ms(100);
+    BOOST_TEST(c.status() == "paused");  // no thaw for other signals
+    r = c.rt({"kill", c.id, "KILL"});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(eventually([&] { return procs_of(dir).empty(); }));
+    BOOST_TEST(eventually([&] { return c.status() == "stopped"; }));
+}
+
 // v1 devices.allow/deny: under runc's usual deny-all rule plus runc's default set, a device
 // node outside it (1:11, kmsg) cannot be opened, /dev/null can.
 BOOST_AUTO_TEST_CASE(device_rules_are_enforced) {
