@@ -28,6 +28,9 @@ class Fields {
     // Writes one value; on failure throws `<origin><field>: write "v" to <path>: <errno>`.
     void write(const Target& t, std::string_view file, std::string_view value,
                std::string_view field) const;
+    // As write for several values, each its own write(2), through one open of the file.
+    void write_all(const Target& t, std::string_view file, const std::vector<std::string>& values,
+                   std::string_view field) const;
     // As write; returns the errno instead of throwing.
     int try_write(const Target& t, std::string_view file, std::string_view value) const noexcept;
     bool has_file(const Target& t, std::string_view file) const;

@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -93,6 +95,40 @@ int try_write_file(const std::string& path, std::string_view value) noexcept {
         }
     }
     return err;
+}
+
+int try_write_values(const std::string& path, const std::vector<std::string>& values,
+                     size_t* failed) noexcept {
+    *failed = 0;
+    if (values.empty()) return 0;
+    base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+    if (!fd) return errno;
+    // A plain file (tests' fake trees) is truncated before each value, so that it holds the
+    // last one written, as with one open per value.
+    struct statfs sfs {};
+    bool plain = ::fstatfs(fd.get(), &sfs) == 0 && sfs.f_type != CGROUP_SUPER_MAGIC &&
+                 sfs.f_type != CGROUP2_SUPER_MAGIC;
+    for (size_t i = 0; i < values.size(); ++i) {
+        const std::string& v = values[i];
+        ssize_t n;
+        do {
+            n = plain ? (::ftruncate(fd.get(), 0) == 0 ? ::pwrite(fd.get(), v.data(), v.size(), 0)
+                                                       : -1)
+                      : ::write(fd.get(), v.data(), v.size());
+        } while (n < 0 && errno == EINTR);
+        int err = n < 0 ? errno : static_cast<size_t>(n) != v.size() ? EIO : 0;
+        if (err != 0) {
+            *failed = i;
+            return err;
+        }
+        if (g_write_log) {
+            try {
+                g_write_log->emplace_back(path, v);
+            } catch (...) {
+            }
+        }
+    }
+    return 0;
 }
 
 void write_file(const std::string& path, std::string_view value) {

@@ -29,6 +29,11 @@ std::optional<std::string> read_file_if_exists(const std::string& path);
 int try_write_file(const std::string& path, std::string_view value) noexcept;
 // As try_write_file; throws rt::Error `write "<value>" to <path>: <why>`.
 void write_file(const std::string& path, std::string_view value);
+// Writes each value with its own write(2) through one open of path (cgroupfs takes each
+// write as one value: the v1 devices files, one rule per write). Returns 0, or the errno with
+// *failed set to the index of the value that was refused.
+int try_write_values(const std::string& path, const std::vector<std::string>& values,
+                     size_t* failed) noexcept;
 
 // Tests only: when set, every successful write is appended here as {path, value} (a fake
 // tree of regular files keeps only the last value written to a file).

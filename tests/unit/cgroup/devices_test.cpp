@@ -283,4 +283,30 @@ BOOST_AUTO_TEST_CASE(v1_writes_reset_then_diff) {
     }
 }
 
+// The exceptions go through one open (try_write_values): every value is its own write, a
+// plain file keeps the last one, and a missing file names the first value and the path.
+BOOST_AUTO_TEST_CASE(write_values_one_open) {
+    TempDir t;
+    std::string file = t / "devices.allow";
+    put(file, "something longer than any rule\n");
+    size_t failed = 99;
+    {
+        WriteLog log;
+        BOOST_TEST(rt::cgroup::fs::try_write_values(file, {"c 1:3 rwm", "c 1:5 r"}, &failed) == 0);
+        BOOST_TEST((log.to("devices.allow") == std::vector<std::string>{"c 1:3 rwm", "c 1:5 r"}));
+    }
+    BOOST_TEST(get(file) == "c 1:5 r");
+    BOOST_TEST(rt::cgroup::fs::try_write_values(t / "missing", {"a"}, &failed) == ENOENT);
+    BOOST_TEST(failed == 0u);
+    detail::Target target{t / "none", false};
+    detail::Fields f("config.json: /linux/resources");
+    try {
+        f.write_all(target, "devices.allow", {"c 1:3 rwm"}, "/devices");
+        BOOST_FAIL("write_all to a missing file must throw");
+    } catch (const rt::Error& e) {
+        BOOST_TEST(std::string(e.what()).find("/devices: write \"c 1:3 rwm\" to " + target.dir +
+                                              "/devices.allow") != std::string::npos);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
