@@ -209,8 +209,8 @@ void Config::bind(std::string_view host, std::string_view dest, bool readonly) {
 
 TempDir::TempDir(std::string_view prefix) {
     const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) +
-                       "-XXXXXX";
+    std::string tmpl =
+        std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
     if (!::mkdtemp(tmpl.data())) rt::throw_errno("mkdtemp " + tmpl);
     path_ = tmpl;
     ::chmod(path_.c_str(), 0755);

@@ -24,6 +24,8 @@ Error& Error::context(std::string_view frame) {
     return *this;
 }
 
-void throw_errno(std::string what) { throw Error(std::move(what), errno); }
+void throw_errno(std::string what) {
+    throw Error(std::move(what), errno);
+}
 
 }  // namespace rt

@@ -23,10 +23,18 @@ void log_open(const LogConfig& config);
 void log_close();
 
 void log_message(LogLevel level, std::string_view message);
-inline void log_debug(std::string_view m) { log_message(LogLevel::Debug, m); }
-inline void log_info(std::string_view m) { log_message(LogLevel::Info, m); }
-inline void log_warning(std::string_view m) { log_message(LogLevel::Warning, m); }
-inline void log_error(std::string_view m) { log_message(LogLevel::Error, m); }
+inline void log_debug(std::string_view m) {
+    log_message(LogLevel::Debug, m);
+}
+inline void log_info(std::string_view m) {
+    log_message(LogLevel::Info, m);
+}
+inline void log_warning(std::string_view m) {
+    log_message(LogLevel::Warning, m);
+}
+inline void log_error(std::string_view m) {
+    log_message(LogLevel::Error, m);
+}
 
 // True when --log names a file (errors then go to the file and to stderr).
 bool log_to_file();

@@ -24,7 +24,7 @@ enum class ErrorKind {
 };
 
 class Error : public std::exception {
-public:
+  public:
     explicit Error(std::string message, ErrorKind kind = ErrorKind::Generic);
     // Error from a failed system call: the message is followed by ": <strerror(errnum)>".
     Error(std::string message, int errnum, ErrorKind kind = ErrorKind::Io);
@@ -37,7 +37,7 @@ public:
     int errnum() const noexcept { return errnum_; }
     ErrorKind kind() const noexcept { return kind_; }
 
-private:
+  private:
     std::string text_;
     int errnum_ = 0;
     ErrorKind kind_;

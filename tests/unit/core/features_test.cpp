@@ -5,9 +5,9 @@
 #include <boost/test/unit_test.hpp>
 #include <set>
 
-#include "rt/version.hpp"
 #include "core/features.hpp"
 #include "rt/oci/names.hpp"
+#include "rt/version.hpp"
 #include "run.hpp"
 
 using namespace rt;
