@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config git clang
+  clang-format clang-tidy  # scripts/lint.sh
   rapidjson-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libcli11-dev libboost-test-dev
   # bundles and tests
   busybox-static iproute2 nftables iptables procps util-linux

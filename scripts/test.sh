@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: everything CI checks, in order.
 #   1. packages (scripts/install-deps.sh)
+#   1b. clang-format --dry-run -Werror over every C++ file (scripts/lint.sh --format)
 #   2. build with -Werror and run every ctest test (unit, integration, conformance, smoke)
 #   3. build under ASan+UBSan and run the unit tests again
 #   4. build the libFuzzer targets with clang and run each for RT_FUZZ_SECONDS (default 60)
@@ -17,6 +18,9 @@ step() { printf '\n==== %s\n' "$*"; }
 
 step "dependencies"
 ./scripts/install-deps.sh
+
+step "clang-format (scripts/lint.sh --format)"
+./scripts/lint.sh --format
 
 step "build (-Werror)"
 ./scripts/build.sh default
