@@ -106,7 +106,7 @@ bool step_cgroup_namespace(InitPlan& plan, ChildCtx& ctx) noexcept {
 bool step_session_keyring(InitPlan& plan, ChildCtx& ctx) noexcept {
     if (plan.no_new_keyring) return true;
     char name[128];
-    std::snprintf(name, sizeof name, "_ses.%.100s", plan.id.c_str());
+    (void)std::snprintf(name, sizeof name, "_ses.%.100s", plan.id.c_str());
     constexpr int kJoinSessionKeyring = 1;           // KEYCTL_JOIN_SESSION_KEYRING
     constexpr int kSetPerm = 5;                      // KEYCTL_SETPERM
     constexpr int kDescribe = 6;                     // KEYCTL_DESCRIBE
@@ -176,7 +176,10 @@ bool step_sysctl(InitPlan& plan, ChildCtx& ctx) noexcept {
     if (!plan.spec->linux) return true;
     for (const auto& [key, value] : plan.spec->linux->sysctl) {
         char path[512];
-        std::snprintf(path, sizeof path, "/proc/sys/%s", key.c_str());
+        // A longer key must fail: truncated, it could name another sysctl and write that.
+        int len = std::snprintf(path, sizeof path, "/proc/sys/%s", key.c_str());
+        if (len < 0 || static_cast<size_t>(len) >= sizeof path)
+            return ctx.fail(ENAMETOOLONG, "sysctl %.64s...: name too long", key.c_str());
         for (char* p = path + 10; *p; ++p)
             if (*p == '.') *p = '/';
         int fd = ::open(path, O_WRONLY | O_CLOEXEC);

@@ -289,6 +289,19 @@ BOOST_AUTO_TEST_CASE(sysctl_and_oom_score_adj) {
     BOOST_TEST(read_file("/proc/sys/kernel/shm_rmid_forced") == "0\n");
 }
 
+// A key too long for rt's path buffer fails: cut at the buffer's end it would name another
+// sysctl ("net/ipv4////.../ip_forward" here) and rt would set that one instead.
+BOOST_AUTO_TEST_CASE(sysctl_with_a_name_too_long_fails) {
+    Env env;
+    // "/proc/sys/" + key, dots made slashes: the first 511 bytes end with ".../ip_forward".
+    std::string key = "net.ipv4" + std::string(482, '/') + ".ip_forward.rt_no_such_sysctl";
+    env.set("/linux/sysctl", "{\"" + key + "\":\"1\"}");
+    env.sh("cat /proc/sys/net/ipv4/ip_forward");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0, "exit 0, ip_forward in the container: " << r.out);
+    BOOST_TEST(r.err.find("name too long") != std::string::npos, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(only_stdio_and_preserved_fds_reach_the_process) {
     Env env;
     // ls opens the directory it lists as fd 3: /proc/self/fd shows 0 1 2 3.
