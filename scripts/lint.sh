@@ -34,7 +34,9 @@ cxx_pattern='\.(cpp|hpp|h|cc)$'
 # Project C++ files, tracked by git (so build dirs and generated files never count).
 project_files() { git ls-files -- '*.cpp' '*.hpp' '*.h' '*.cc'; }
 changed_files() {
-  { git diff --name-only --diff-filter=d "$ref" -- ; git ls-files --others --exclude-standard; } |
+  # From the merge base: files changed on this branch (committed or not), not on $ref since.
+  { git diff --name-only --diff-filter=d "$(git merge-base "$ref" HEAD)" -- ;
+    git ls-files --others --exclude-standard; } |
     sort -u | grep -E "$cxx_pattern" || true
 }
 if [ -n "$ref" ]; then
