@@ -18,6 +18,12 @@ struct ChildCtx {
     bool fail(int errnum, const char* fmt, ...) noexcept __attribute__((format(printf, 3, 4)));
 };
 
+// True when snprintf's result n fit in a buffer of `size` bytes: a path cut short names
+// another file, so steps that build paths from the config check this.
+inline bool fits(int n, size_t size) noexcept {
+    return n >= 0 && static_cast<size_t>(n) < size;
+}
+
 // A named step of a child's linear setup list.
 template <class Plan>
 struct Step {

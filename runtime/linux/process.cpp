@@ -114,14 +114,14 @@ bool step_env(ProcessPlan& plan, ChildCtx&) noexcept {
             }
             if (n < 6) continue;
             if (std::strtoul(fields[2], nullptr, 10) == plan.uid && fields[2][0] != '\0') {
-                std::snprintf(found, sizeof found, "%s", fields[5]);
+                (void)std::snprintf(found, sizeof found, "%s", fields[5]);
                 home = found;
                 break;
             }
         }
-        std::fclose(f);
+        (void)std::fclose(f);
     }
-    std::snprintf(plan.home_env, sizeof plan.home_env, "HOME=%s", home);
+    (void)std::snprintf(plan.home_env, sizeof plan.home_env, "HOME=%s", home);
     // envp keeps a spare slot before its NULL terminator.
     size_t i = 0;
     while (plan.envp[i]) ++i;
@@ -138,7 +138,7 @@ bool is_executable(const char* path) noexcept {
 bool step_executable(ProcessPlan& plan, ChildCtx& ctx) noexcept {
     const char* name = plan.argv[0];
     if (std::strchr(name, '/')) {
-        std::snprintf(plan.exec_path, sizeof plan.exec_path, "%s", name);
+        (void)std::snprintf(plan.exec_path, sizeof plan.exec_path, "%s", name);
         struct stat st {};
         if (::stat(name, &st) != 0) return ctx.fail(errno, "exec: \"%s\"", name);
         if (S_ISDIR(st.st_mode)) return ctx.fail(EISDIR, "exec: \"%s\"", name);
@@ -150,9 +150,10 @@ bool step_executable(ProcessPlan& plan, ChildCtx& ctx) noexcept {
         while (true) {
             const char* end = std::strchr(p, ':');
             size_t len = end ? static_cast<size_t>(end - p) : std::strlen(p);
-            std::snprintf(plan.exec_path, sizeof plan.exec_path, "%.*s/%s",
-                          static_cast<int>(len ? len : 1), len ? p : ".", name);
-            if (is_executable(plan.exec_path)) return true;
+            // A candidate cut short would name another file: skip it (execve would refuse it).
+            int n = std::snprintf(plan.exec_path, sizeof plan.exec_path, "%.*s/%s",
+                                  static_cast<int>(len ? len : 1), len ? p : ".", name);
+            if (fits(n, sizeof plan.exec_path) && is_executable(plan.exec_path)) return true;
             if (!end) break;
             p = end + 1;
         }

@@ -123,7 +123,8 @@ size_t read_self_cgroup(char* buf, size_t size) noexcept {
 bool bind_host_cgroup(const char* host_dir, const char* rel, int dirfd, const char* name,
                       unsigned long flags, ChildCtx& ctx) noexcept {
     char src[4096];
-    std::snprintf(src, sizeof src, "%s%s", host_dir, rel);
+    if (!fits(std::snprintf(src, sizeof src, "%s%s", host_dir, rel), sizeof src))
+        return ctx.fail(ENAMETOOLONG, "cgroup %s%s", host_dir, rel);
     int sub = ::openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0) return ctx.fail(errno, "open cgroup mount point %s", name);
     char target[64];
@@ -169,11 +170,12 @@ bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& c
         const char* rel = std::strstr(cg, "0::");
         char path[4096] = "/";
         if (rel) {
-            std::snprintf(path, sizeof path, "%s", rel + 3);
+            (void)std::snprintf(path, sizeof path, "%s", rel + 3);  // bind_host_cgroup checks
             path[std::strcspn(path, "\n")] = '\0';
         }
         char dir[4096];
-        std::snprintf(dir, sizeof dir, "%s", m.destination.c_str());
+        if (!fits(std::snprintf(dir, sizeof dir, "%s", m.destination.c_str()), sizeof dir))
+            return ctx.fail(ENAMETOOLONG, "mounts[%zu] %s", m.index, m.destination.c_str());
         char* slash = std::strrchr(dir, '/');
         const char* leaf = slash ? slash + 1 : dir;
         if (slash) *slash = '\0';
@@ -210,14 +212,14 @@ bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& c
         const char* data = controllers;
         bool v2 = controllers[0] == '\0';
         if (v2) {
-            std::snprintf(name, sizeof name, "unified");
+            (void)std::snprintf(name, sizeof name, "unified");
         } else if (std::strncmp(controllers, "name=", 5) == 0) {
-            std::snprintf(name, sizeof name, "%s", controllers + 5);
+            (void)std::snprintf(name, sizeof name, "%s", controllers + 5);
         } else {
-            std::snprintf(name, sizeof name, "%s", controllers);
+            (void)std::snprintf(name, sizeof name, "%s", controllers);
         }
         char host_dir[512];
-        std::snprintf(host_dir, sizeof host_dir, "/sys/fs/cgroup/%s", name);
+        (void)std::snprintf(host_dir, sizeof host_dir, "/sys/fs/cgroup/%s", name);
         if (!is_dir(host_dir)) {  // a hierarchy the host does not mount at the usual place
             line = next;
             continue;
@@ -244,7 +246,7 @@ bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& c
         // "cpu,cpuacct" also answers to "cpu" and "cpuacct" (symlinks, as on the host).
         if (ok && !v2 && std::strchr(name, ',')) {
             char copy[256];
-            std::snprintf(copy, sizeof copy, "%s", name);
+            (void)std::snprintf(copy, sizeof copy, "%s", name);
             for (char* tok = std::strtok(copy, ","); tok; tok = std::strtok(nullptr, ","))
                 if (std::strncmp(tok, "name=", 5) != 0) ::symlinkat(name, dirfd, tok);
         }
@@ -357,7 +359,8 @@ bool make_device(int parent_fd, const char* rel, mode_t type, unsigned major, un
                         major, minor);
     if (!in_userns) {
         char parent[4096];
-        std::snprintf(parent, sizeof parent, "%s", rel);
+        if (!fits(std::snprintf(parent, sizeof parent, "%s", rel), sizeof parent))
+            return ctx.fail(ENAMETOOLONG, "device %s", rel);
         char* slash = std::strrchr(parent, '/');
         const char* leaf = slash ? slash + 1 : parent;
         if (slash) *slash = '\0';
@@ -385,8 +388,8 @@ bool make_device(int parent_fd, const char* rel, mode_t type, unsigned major, un
     };
     char alt[64];
     if (!is_wanted(host_path)) {
-        std::snprintf(alt, sizeof alt, "/dev/%s/%u:%u", type == S_IFBLK ? "block" : "char", major,
-                      minor);
+        (void)std::snprintf(alt, sizeof alt, "/dev/%s/%u:%u", type == S_IFBLK ? "block" : "char",
+                            major, minor);
         if (!is_wanted(alt))
             return ctx.fail(0,
                             "device %s: in a user namespace devices are bind-mounted from the "
@@ -457,8 +460,8 @@ bool step_devices(InitPlan& plan, ChildCtx& ctx) noexcept {
         if (devfd < 0) return ctx.fail(errno, "create /dev in the rootfs");
         for (const auto& d : kDefaultDevices) {
             char rel[64], host[64];
-            std::snprintf(rel, sizeof rel, "/dev/%s", d.name);
-            std::snprintf(host, sizeof host, "/dev/%s", d.name);
+            (void)std::snprintf(rel, sizeof rel, "/dev/%s", d.name);
+            (void)std::snprintf(host, sizeof host, "/dev/%s", d.name);
             if (!make_device(devfd, rel, S_IFCHR, d.major, d.minor, 0666, 0, 0, host, userns, false,
                              ctx))
                 return false;
