@@ -82,7 +82,7 @@ void append_rule(std::vector<bpf_insn>& out, const DeviceRule& rule) {
 }
 
 std::string verifier_log(const std::vector<bpf_insn>& program) {
-    std::string log(64 * 1024, '\0');
+    std::string log(size_t{64} * 1024, '\0');
     bpf_attr attr{};
     attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
     attr.insns = reinterpret_cast<uint64_t>(program.data());

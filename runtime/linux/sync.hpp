@@ -47,7 +47,7 @@ struct SyncHeader {
     char step[48];  // name of the failed step (Error)
 };
 
-inline constexpr size_t kSyncMaxPayload = 60 * 1024;
+inline constexpr size_t kSyncMaxPayload = size_t{60} * 1024;
 
 // Child side (noexcept, no allocation). Return false when the socket is broken.
 bool sync_send(int fd, SyncType type, const char* payload = nullptr, size_t len = 0) noexcept;

@@ -20,6 +20,7 @@ bool send_fd(int socket_fd, int fd, const char* name) noexcept {
     char payload[64];
     size_t len = std::strlen(name);
     if (len >= sizeof payload) len = sizeof payload - 1;
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result): sent with its length, not a C string
     std::memcpy(payload, name, len);
     iovec iov{payload, len};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -107,7 +108,7 @@ bool setup_container_console(int socket_fd, unsigned short rows, unsigned short 
     }
     if (mount_console) {
         char pts[64];
-        std::snprintf(pts, sizeof pts, "/dev/pts/%d", ptn);
+        (void)std::snprintf(pts, sizeof pts, "/dev/pts/%d", ptn);
         int f = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (f >= 0) ::close(f);
         if (::mount(pts, "/dev/console", nullptr, MS_BIND, nullptr) != 0)

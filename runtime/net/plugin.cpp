@@ -112,6 +112,7 @@ std::string run_plugin(const std::string& exe, const PluginCall& call, std::stri
     env_strings.push_back("CNI_ARGS=" + call.args);
     env_strings.push_back("CNI_PATH=" + join(call.path, ':'));
     std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
     std::string argv0 = exe;

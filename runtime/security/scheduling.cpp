@@ -254,12 +254,14 @@ StepResult apply_memory_policy(const MemoryPolicyPlan& plan) noexcept {
 
 std::vector<std::string> memory_policy_mode_names() {
     std::vector<std::string> out;
+    out.reserve(std::size(kMemModes));
     for (const auto& entry : kMemModes) out.emplace_back(entry.name);
     return out;
 }
 
 std::vector<std::string> memory_policy_flag_names() {
     std::vector<std::string> out;
+    out.reserve(std::size(kMemFlags));
     for (const auto& entry : kMemFlags) out.emplace_back(entry.name);
     return out;
 }
