@@ -87,7 +87,7 @@ std::string number_text(const Value& v) {
     if (v.IsInt64()) return std::to_string(v.GetInt64());
     if (v.IsUint64()) return std::to_string(v.GetUint64());
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v.GetDouble());
+    (void)std::snprintf(buf, sizeof buf, "%.17g", v.GetDouble());
     return buf;
 }
 

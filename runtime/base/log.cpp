@@ -59,7 +59,7 @@ void append_json_string(std::string& out, std::string_view text) {
             default:
                 if (c < 0x20) {
                     char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    (void)std::snprintf(buf, sizeof buf, "\\u%04x", c);
                     out += buf;
                 } else {
                     out += static_cast<char>(c);
@@ -76,7 +76,7 @@ std::string rfc3339_now() {
     gmtime_r(&ts.tv_sec, &utc);
     char buf[64];
     size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    (void)std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
     return buf;
 }
 

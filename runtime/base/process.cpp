@@ -18,7 +18,7 @@ namespace rt::base {
 
 std::optional<ProcStat> proc_stat(pid_t pid) noexcept {
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+    (void)std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
     int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     char buf[1024];
@@ -44,7 +44,7 @@ std::optional<ProcStat> proc_stat(pid_t pid) noexcept {
 
 std::optional<pid_t> pid_in_own_namespace(pid_t pid) noexcept {
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+    (void)std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
     int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     char buf[4096];
@@ -160,7 +160,7 @@ const char* signal_name(int sig) {
     static thread_local char buf[16];
     for (const auto& s : kSignals) {
         if (s.number == sig) {
-            std::snprintf(buf, sizeof buf, "SIG%s", s.name);
+            (void)std::snprintf(buf, sizeof buf, "SIG%s", s.name);
             return buf;
         }
     }

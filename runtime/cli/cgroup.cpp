@@ -289,9 +289,10 @@ void register_cgroup(CLI::App& app, const GlobalOptions& global, Action& action)
                 o.stats_once = *stats;
                 o.interval_ms = parse_duration_ms("interval", *interval);
                 core::Runtime(global.root).events(*id, o, [](const std::string& line) {
-                    std::fwrite(line.data(), 1, line.size(), stdout);
-                    std::fputc('\n', stdout);
-                    std::fflush(stdout);
+                    // Write errors are ignored: a reader that went away ends us by SIGPIPE.
+                    (void)std::fwrite(line.data(), 1, line.size(), stdout);
+                    (void)std::fputc('\n', stdout);
+                    (void)std::fflush(stdout);
                 });
                 return 0;
             };

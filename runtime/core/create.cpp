@@ -50,10 +50,10 @@ std::string rfc3339_now() {
     year_month_day date{day};
     hh_mm_ss<nanoseconds> clock{duration_cast<nanoseconds>(now - day)};
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", int(date.year()),
-                  unsigned(date.month()), unsigned(date.day()), int(clock.hours().count()),
-                  int(clock.minutes().count()), int(clock.seconds().count()),
-                  static_cast<long long>(clock.subseconds().count()));
+    (void)std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", int(date.year()),
+                        unsigned(date.month()), unsigned(date.day()), int(clock.hours().count()),
+                        int(clock.minutes().count()), int(clock.seconds().count()),
+                        static_cast<long long>(clock.subseconds().count()));
     return buf;
 }
 
@@ -207,7 +207,8 @@ base::UniqueFd listen_exec_socket(const ContainerDir& dir) {
     base::UniqueFd guard(sock);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/exec.sock", dir.fd());
+    (void)std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/exec.sock",
+                        dir.fd());
     if (::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
         throw Error("bind " + dir.path() + "/exec.sock", errno);
     if (::listen(sock, 4) != 0) throw Error("listen exec.sock", errno);

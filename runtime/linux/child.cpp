@@ -13,7 +13,7 @@ bool ChildCtx::fail(int errnum, const char* fmt, ...) noexcept {
     err = errnum;
     va_list ap;
     va_start(ap, fmt);
-    std::vsnprintf(msg, sizeof msg, fmt, ap);
+    (void)std::vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return false;
 }

@@ -50,18 +50,18 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
 
     int in[2], out[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
-        std::snprintf(err, errlen, "socketpair: %s", std::strerror(errno));
+        (void)std::snprintf(err, errlen, "socketpair: %s", std::strerror(errno));
         return false;
     }
     if (::pipe2(out, O_CLOEXEC) != 0) {
-        std::snprintf(err, errlen, "pipe: %s", std::strerror(errno));
+        (void)std::snprintf(err, errlen, "pipe: %s", std::strerror(errno));
         ::close(in[0]);
         ::close(in[1]);
         return false;
     }
     pid_t pid = ::fork();
     if (pid < 0) {
-        std::snprintf(err, errlen, "fork: %s", std::strerror(errno));
+        (void)std::snprintf(err, errlen, "fork: %s", std::strerror(errno));
         ::close(in[0]);
         ::close(in[1]);
         ::close(out[0]);
@@ -149,17 +149,17 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
         if (output[i] == '\n') output[i] = ' ';
     const char* sep = outlen ? ": " : "";
     if (timed_out) {
-        std::snprintf(err, errlen, "%s: timed out after %lld s%s%s", hook.path.c_str(),
-                      static_cast<long long>(*hook.timeout), sep, output);
+        (void)std::snprintf(err, errlen, "%s: timed out after %lld s%s%s", hook.path.c_str(),
+                            static_cast<long long>(*hook.timeout), sep, output);
         return false;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
     if (WIFEXITED(status))
-        std::snprintf(err, errlen, "%s: exit status %d%s%s", hook.path.c_str(), WEXITSTATUS(status),
-                      sep, output);
+        (void)std::snprintf(err, errlen, "%s: exit status %d%s%s", hook.path.c_str(),
+                            WEXITSTATUS(status), sep, output);
     else
-        std::snprintf(err, errlen, "%s: killed by signal %d%s%s", hook.path.c_str(),
-                      WTERMSIG(status), sep, output);
+        (void)std::snprintf(err, errlen, "%s: killed by signal %d%s%s", hook.path.c_str(),
+                            WTERMSIG(status), sep, output);
     return false;
 }
 
@@ -168,7 +168,7 @@ bool run_hook_list(const std::vector<oci::Hook>& hooks, const char* kind, const 
     for (size_t i = 0; i < hooks.size(); ++i) {
         char inner[768];
         if (!run_hook(hooks[i], state, state_len, inner, sizeof inner, inherit_env)) {
-            std::snprintf(err, errlen, "hook %s[%zu] %s", kind, i, inner);
+            (void)std::snprintf(err, errlen, "hook %s[%zu] %s", kind, i, inner);
             return false;
         }
     }
@@ -187,7 +187,7 @@ void run_hooks_warning_on_failure(const std::vector<oci::Hook>& hooks, const cha
         char inner[768];
         if (run_hook(hooks[i], state.data(), state.size(), inner, sizeof inner, true)) continue;
         char line[1024];
-        std::snprintf(line, sizeof line, "hook %s[%zu] %s", kind, i, inner);
+        (void)std::snprintf(line, sizeof line, "hook %s[%zu] %s", kind, i, inner);
         base::log_warning(line);
     }
 }

@@ -231,8 +231,8 @@ void move_net_devices(const std::map<std::string, oci::NetDevice>& devices, int 
         bool was_up = (p.link.flags & IFF_UP) != 0;
 
         char tmp[IFNAMSIZ];
-        std::snprintf(tmp, sizeof tmp, "rtnd%x.%x", static_cast<unsigned>(::getpid()) & 0xffffff,
-                      n++ & 0xff);
+        (void)std::snprintf(tmp, sizeof tmp, "rtnd%x.%x",
+                            static_cast<unsigned>(::getpid()) & 0xffffff, n++ & 0xff);
         // The undo is registered before the move: if anything fails after the kernel moved
         // the device, the undo finds it by its temporary name (ours alone) or known index.
         auto index = std::make_shared<int>(0);

@@ -117,7 +117,7 @@ int walk_in_root(int rootfd, const char* path) noexcept {
 }  // namespace
 
 const char* fd_path(int fd, char* buf, unsigned size) noexcept {
-    std::snprintf(buf, size, "/proc/self/fd/%d", fd);
+    (void)std::snprintf(buf, size, "/proc/self/fd/%d", fd);
     return buf;
 }
 

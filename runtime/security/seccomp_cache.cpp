@@ -212,7 +212,8 @@ CompiledSeccomp compile_seccomp_cached(const oci::Seccomp& config, const std::st
     if (cache_dir.empty()) return compile_seccomp(config);
     const std::string key = seccomp_cache_key(config);
     char name[32];
-    std::snprintf(name, sizeof name, "%016llx.bpf", static_cast<unsigned long long>(fnv1a(key)));
+    (void)std::snprintf(name, sizeof name, "%016llx.bpf",
+                        static_cast<unsigned long long>(fnv1a(key)));
     const std::string path = cache_dir + "/" + name;
 
     if (auto data = read_cache_file(path)) {

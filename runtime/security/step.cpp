@@ -12,7 +12,7 @@ StepResult step_error(int err, const char* format, ...) noexcept {
     result.err = err != 0 ? err : EINVAL;
     va_list args;
     va_start(args, format);
-    std::vsnprintf(result.message, sizeof result.message, format, args);
+    (void)std::vsnprintf(result.message, sizeof result.message, format, args);
     va_end(args);
     return result;
 }
@@ -20,7 +20,7 @@ StepResult step_error(int err, const char* format, ...) noexcept {
 void describe(const StepResult& result, char* buf, std::size_t size) noexcept {
     if (size == 0) return;
     if (result.ok()) {
-        std::snprintf(buf, size, "ok");
+        (void)std::snprintf(buf, size, "ok");
         return;
     }
     char reason[128];
@@ -28,10 +28,10 @@ void describe(const StepResult& result, char* buf, std::size_t size) noexcept {
     // lookup with no locale or allocation.
     const char* text = strerrordesc_np(result.err);
     if (text == nullptr) {
-        std::snprintf(reason, sizeof reason, "errno %d", result.err);
+        (void)std::snprintf(reason, sizeof reason, "errno %d", result.err);
         text = reason;
     }
-    std::snprintf(buf, size, "%s: %s", result.message, text);
+    (void)std::snprintf(buf, size, "%s: %s", result.message, text);
 }
 
 }  // namespace rt::security
