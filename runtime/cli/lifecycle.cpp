@@ -46,6 +46,13 @@ std::string json_escape(const std::string& s) {
     return b.GetString();
 }
 
+// Engines parse what state and list print: a failed write fails the command instead of
+// exiting 0 after partial output (the spec is silent; a caller must not take it for success).
+void print_stdout(std::string_view verb, std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+        throw Error(std::string(verb) + ": write to stdout", errno);
+}
+
 }  // namespace
 
 void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& action) {
@@ -115,9 +122,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
         cmd->callback([&action, &global, id] {
             action = [&global, id] {
                 oci::State st = core::Runtime(global.root).state(*id);
-                std::string text = oci::serialize_state(st, true);
-                std::fwrite(text.data(), 1, text.size(), stdout);
-                std::fputc('\n', stdout);
+                print_stdout("state", oci::serialize_state(st, true) + '\n');
                 return 0;
             };
         });
@@ -172,7 +177,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
                     // Names only, as they are in --root: no state file or cgroup is read.
                     std::string out;
                     for (const auto& id : core::Runtime(global.root).ids()) out += id + '\n';
-                    std::fputs(out.c_str(), stdout);
+                    print_stdout("list", out);
                     return 0;
                 }
                 auto list = core::Runtime(global.root).list();
@@ -192,7 +197,7 @@ void register_lifecycle(CLI::App& app, const GlobalOptions& global, Action& acti
                                ",\"owner\":" + json_escape(c.record.owner) + "}";
                     }
                     out += "]\n";
-                    std::fputs(out.c_str(), stdout);
+                    print_stdout("list", out);
                 } else {
                     std::printf("%-12s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS",
                                 "BUNDLE", "CREATED", "OWNER");

@@ -246,6 +246,25 @@ BOOST_AUTO_TEST_CASE(list_formats) {
     BOOST_TEST(d[1]["pid"].GetInt() == env.pid(b));
 }
 
+// Engines parse state and list output: when it cannot be written, rt fails
+// rather than exiting 0 with nothing printed. /dev/full refuses every write (ENOSPC).
+BOOST_AUTO_TEST_CASE(state_and_list_fail_when_stdout_cannot_be_written) {
+    Env env;
+    env.set("/process/args", R"(["sleep", "1000"])");
+    std::string id = env.id();
+    BOOST_REQUIRE(env.rt({"create", "-b", env.bundle(), id}).code == 0);
+    for (std::string args :
+         {"state " + id, std::string("list -q"), std::string("list --format json")}) {
+        BOOST_TEST_CONTEXT(args) {
+            Result r = lt::run({"/bin/sh", "-c",
+                                std::string("exec " RT_BINARY " --root ") + env.root() + " " +
+                                    args + " >/dev/full"});
+            BOOST_TEST(r.code != 0, "exit 0 with stdout on /dev/full");
+            BOOST_TEST(r.err.find("write to stdout") != std::string::npos, r.err);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(start_error_for_missing_executable) {
     Env env;
     env.set("/process/args", R"(["foo"])");
