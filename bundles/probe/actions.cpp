@@ -296,7 +296,7 @@ int action(Writer& w, const std::string& verb, const std::vector<std::string>& a
         while (dir) {
             dirent* entry = ::readdir(dir);
             if (!entry) break;
-            if (std::strcmp(entry->d_name, ".") && std::strcmp(entry->d_name, ".."))
+            if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
                 w.String(entry->d_name);
         }
         if (dir) ::closedir(dir);

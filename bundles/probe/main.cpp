@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         args.erase(args.begin());
     }
     if (verb == "-h" || verb == "--help" || verb == "help") {
-        std::fputs(kUsage, stdout);
+        (void)std::fputs(kUsage, stdout);
         return 0;
     }
     rapidjson::StringBuffer buffer;
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
         code = probe::action(w, verb, args);
     }
     if (code == 2 && buffer.GetSize() == 0) {
-        std::fprintf(stderr, "rt-probe: bad usage of '%s'\n%s", verb.c_str(), kUsage);
+        (void)std::fprintf(stderr, "rt-probe: bad usage of '%s'\n%s", verb.c_str(), kUsage);
         return 2;
     }
     if (buffer.GetSize() > 0) {

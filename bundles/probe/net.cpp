@@ -52,7 +52,7 @@ std::string mac_text(const rtattr* a) {
     auto* bytes = static_cast<const unsigned char*>(RTA_DATA(a));
     for (size_t i = 0; i < RTA_PAYLOAD(a); ++i) {
         char part[4];
-        std::snprintf(part, sizeof part, i ? ":%02x" : "%02x", bytes[i]);
+        (void)std::snprintf(part, sizeof part, i ? ":%02x" : "%02x", bytes[i]);
         out += part;
     }
     return out;

@@ -64,7 +64,7 @@ std::string IpAddr::str() const {
     // RFC 5952, as Go's net.IP.String() writes it (host-local names its files this way):
     // the first longest run of two or more zero groups becomes "::".
     std::uint16_t g[8];
-    for (int i = 0; i < 8; ++i)
+    for (std::size_t i = 0; i < 8; ++i)
         g[i] = static_cast<std::uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
     int best = -1, best_len = 0;
     for (int i = 0; i < 8;) {
@@ -182,7 +182,7 @@ std::optional<Mac> Mac::parse(std::string_view text) {
     };
     char sep = text[2];
     if (sep != ':' && sep != '-') return std::nullopt;
-    for (int i = 0; i < 6; ++i) {
+    for (std::size_t i = 0; i < 6; ++i) {
         int hi = hexval(text[3 * i]), lo = hexval(text[3 * i + 1]);
         if (hi < 0 || lo < 0) return std::nullopt;
         if (i < 5 && text[3 * i + 2] != sep) return std::nullopt;
@@ -202,7 +202,7 @@ Mac Mac::random() {
 std::string Mac::str() const {
     static constexpr char hex[] = "0123456789abcdef";
     std::string s(17, ':');
-    for (int i = 0; i < 6; ++i) {
+    for (std::size_t i = 0; i < 6; ++i) {
         s[3 * i] = hex[bytes[i] >> 4];
         s[3 * i + 1] = hex[bytes[i] & 0xf];
     }

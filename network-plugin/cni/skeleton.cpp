@@ -212,7 +212,7 @@ void handle(const Plugin& p, const Getenv& getenv, std::string_view stdin_data, 
 void warn(std::string_view plugin, std::string_view message) {
     std::string line;
     line.append(plugin).append(": ").append(message).append("\n");
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    (void)std::fwrite(line.data(), 1, line.size(), stderr);  // best effort: a warning
 }
 
 int dispatch(const Plugin& p, const Getenv& getenv, std::string_view stdin_data, std::string& out) {
@@ -257,17 +257,18 @@ int run_main(const Plugin& p) {
         std::string msg = error_json(
             kLatestVersion, kIoFailure,
             std::string("stdin: cannot read the network config: ") + std::strerror(errno), "");
-        std::fwrite(msg.data(), 1, msg.size(), stdout);
+        (void)std::fwrite(msg.data(), 1, msg.size(), stdout);  // failing anyway
         return 1;
     }
     std::string out;
     int rc = dispatch(
         p, [](const char* n) { return std::getenv(n); }, in, out);
     if (!out.empty()) {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        std::fputc('\n', stdout);
+        (void)std::fwrite(out.data(), 1, out.size(), stdout);
+        (void)std::fputc('\n', stdout);
     }
-    if (std::fflush(stdout) != 0) return 1;
+    // A short write sets the stream's error flag, which fflush alone may not report.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) return 1;
     return rc;
 }
 

@@ -92,8 +92,8 @@ void run_switched_to_netns(int netns_fd, const std::function<void()>& fn) {
         failure = std::current_exception();
     }
     if (setns(home.get(), CLONE_NEWNET) != 0) {
-        std::fprintf(stderr, "rt: cannot return to the original network namespace: %s\n",
-                     std::strerror(errno));
+        (void)std::fprintf(stderr, "rt: cannot return to the original network namespace: %s\n",
+                           std::strerror(errno));
         std::abort();
     }
     if (failure) std::rethrow_exception(failure);

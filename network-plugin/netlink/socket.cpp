@@ -15,7 +15,7 @@
 namespace rt::netlink {
 
 namespace {
-constexpr std::size_t kRecvBuffer = 64 * 1024;
+constexpr std::size_t kRecvBuffer = std::size_t{64} * 1024;
 // A dump restarted this many times in a row is reported as "try again later" (CNI 11).
 constexpr int kDumpRetries = 16;
 }  // namespace

@@ -659,7 +659,7 @@ BOOST_AUTO_TEST_CASE(signals_to_a_paused_container_wait_for_resume) {
     Scoped s;
     Child c([](int fd) {
         g_report_fd = fd;
-        ::signal(SIGUSR1, on_usr1);
+        (void)::signal(SIGUSR1, on_usr1);
         report(fd, "ready");
         for (;;) ::pause();
         return 0;

@@ -53,6 +53,7 @@ struct Background {
             int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             ::dup2(fd, 1);
             std::vector<char*> a;
+            a.reserve(argv.size() + 1);
             for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
             a.push_back(nullptr);
             ::execv(a[0], a.data());

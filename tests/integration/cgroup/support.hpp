@@ -96,7 +96,7 @@ inline std::vector<pid_t> procs_of(const std::string& dir) {
 // returns into the test framework. Killed and reaped on destruction.
 class Child {
   public:
-    explicit Child(std::function<int(int)> body) {
+    explicit Child(const std::function<int(int)>& body) {
         int go[2], rep[2];
         if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(rep, O_CLOEXEC) != 0)
             throw std::runtime_error("pipe");
