@@ -42,7 +42,9 @@ bool lifecycle_verb(std::string_view verb) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_rt(int argc, char** argv) {
     using namespace rt;
     // Verbs that start processes in a container run from a copy of rt that cannot be written
     // through /proc/<pid>/exe (CVE-2019-5736, security/exe_seal.hpp). The re-exec comes first,
@@ -107,7 +109,25 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         base::log_error(e.message());
         // With --log, engines read the error from the file; people still want it on stderr.
-        if (base::log_to_file()) std::fprintf(stderr, "rt: %s\n", e.what());
+        if (base::log_to_file()) (void)std::fprintf(stderr, "rt: %s\n", e.what());
         return 1;
     }
+}
+
+}  // namespace
+
+// Any other exception (std::bad_alloc, a library's) is caught here too, so the stack unwinds
+// and RAII rollbacks undo a half-done create; uncaught, std::terminate would abort without
+// unwinding and leave state dirs, cgroups and mounts behind.
+int main(int argc, char** argv) {
+    try {
+        return run_rt(argc, argv);
+    } catch (const std::exception& e) {
+        rt::base::log_error(e.what());
+        if (rt::base::log_to_file()) (void)std::fprintf(stderr, "rt: %s\n", e.what());
+    } catch (...) {
+        rt::base::log_error("unknown exception");
+        if (rt::base::log_to_file()) (void)std::fputs("rt: unknown exception\n", stderr);
+    }
+    return 1;
 }
