@@ -43,7 +43,7 @@ int next_serial() {
 namespace {
 std::string hex(unsigned long v, int digits) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%0*lx", digits, v);
+    (void)std::snprintf(buf, sizeof buf, "%0*lx", digits, v);
     return std::string(buf).substr(std::string(buf).size() - static_cast<std::size_t>(digits));
 }
 std::string pid_str() {
@@ -115,6 +115,7 @@ Running start(const Invocation& inv) {
     if (!inv.path.empty()) env.push_back("CNI_PATH=" + inv.path);
     for (const auto& [k, v] : inv.extra_env) env.push_back(k + "=" + v);
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
 
@@ -165,8 +166,10 @@ Exec run(const Invocation& inv) {
 
 std::vector<Exec> run_parallel(const std::vector<Invocation>& invs) {
     std::vector<Running> rs;
+    rs.reserve(invs.size());
     for (const auto& i : invs) rs.push_back(start(i));
     std::vector<Exec> out;
+    out.reserve(rs.size());
     for (auto& r : rs) out.push_back(finish(r));
     return out;
 }
@@ -254,33 +257,37 @@ std::vector<std::string> TestNet::nft_elements() const {
 }
 
 TestNet::~TestNet() {
-    // Leaks are failures of the test that made them ...
-    auto veths = host_veths();
-    auto files = reservations();
-    auto rules = nft_elements();
-    BOOST_CHECK_MESSAGE(veths.empty(),
-                        "network " << name << " left veths: " << (veths.empty() ? "" : veths[0]));
-    BOOST_CHECK_MESSAGE(files.empty(), "network " << name << " left reservations: "
-                                                  << (files.empty() ? "" : files[0]));
-    BOOST_CHECK_MESSAGE(rules.empty(), "network " << name << " left nftables state: "
-                                                  << (rules.empty() ? "" : rules[0]));
-    // ... and are removed anyway, so one failure does not spill into other tests.
-    if (!veths.empty() || !rules.empty()) {
-        Invocation gc;
-        gc.plugin = rt_bridge();
-        gc.command = "GC";
-        gc.ifname.clear();
-        gc.config =
-            R"({"cniVersion":"1.1.0","name":")" + name + R"(","type":"rt-bridge","bridge":")" +
-            bridge +
-            R"(","ipMasq":true,"macspoofchk":true,"ipam":{},"cni.dev/valid-attachments":[]})";
-        run(gc);
-        for (const auto& v : host_veths()) sh("ip link del " + v);
+    try {
+        // Leaks are failures of the test that made them ...
+        auto veths = host_veths();
+        auto files = reservations();
+        auto rules = nft_elements();
+        BOOST_CHECK_MESSAGE(veths.empty(), "network " << name << " left veths: "
+                                                      << (veths.empty() ? "" : veths[0]));
+        BOOST_CHECK_MESSAGE(files.empty(), "network " << name << " left reservations: "
+                                                      << (files.empty() ? "" : files[0]));
+        BOOST_CHECK_MESSAGE(rules.empty(), "network " << name << " left nftables state: "
+                                                      << (rules.empty() ? "" : rules[0]));
+        // ... and are removed anyway, so one failure does not spill into other tests.
+        if (!veths.empty() || !rules.empty()) {
+            Invocation gc;
+            gc.plugin = rt_bridge();
+            gc.command = "GC";
+            gc.ifname.clear();
+            gc.config =
+                R"({"cniVersion":"1.1.0","name":")" + name + R"(","type":"rt-bridge","bridge":")" +
+                bridge +
+                R"(","ipMasq":true,"macspoofchk":true,"ipam":{},"cni.dev/valid-attachments":[]})";
+            run(gc);
+            for (const auto& v : host_veths()) sh("ip link del " + v);
+        }
+        sh("ip link del " + bridge);
+        sh("ip link del " + bridge + ".100");
+        std::error_code ec;
+        fs::remove_all(data_dir, ec);
+    } catch (const std::exception& e) {
+        (void)std::fprintf(stderr, "cni: ~TestNet cleanup: %s\n", e.what());
     }
-    sh("ip link del " + bridge);
-    sh("ip link del " + bridge + ".100");
-    std::error_code ec;
-    fs::remove_all(data_dir, ec);
 }
 
 std::optional<rt::netlink::LinkInfo> link_in(const std::string& netns_path,
@@ -349,7 +356,11 @@ Attachment::Attachment(const TestNet& net, const Netns& ns, std::string config, 
 }
 
 Attachment::~Attachment() {
-    if (!deleted_) del();
+    try {
+        if (!deleted_) del();
+    } catch (const std::exception& e) {
+        (void)std::fprintf(stderr, "cni: ~Attachment cleanup: %s\n", e.what());
+    }
 }
 
 Invocation Attachment::base(const std::string& cmd) const {

@@ -34,6 +34,7 @@ BOOST_AUTO_TEST_SUITE(ipam_and_rollback)
 BOOST_AUTO_TEST_CASE(hundred_parallel_adds_get_unique_addresses) {
     TestNet net;
     std::vector<std::unique_ptr<Netns>> nss;
+    nss.reserve(100);
     for (int i = 0; i < 100; ++i) nss.push_back(std::make_unique<Netns>());
     std::string conf = net.conf("1.1.0", R"(,"isGateway":true)");
     std::vector<Invocation> adds, dels;

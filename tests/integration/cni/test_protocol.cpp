@@ -191,7 +191,7 @@ BOOST_AUTO_TEST_CASE(error_codes) {
     std::string conf = net.conf();
     // Each failure: non-zero exit, the error JSON of SPEC.md section 5 on stdout, the code,
     // and a message that names what is wrong (`needle`).
-    auto expect = [&](Invocation i, int code, const std::string& needle) {
+    auto expect = [&](const Invocation& i, int code, const std::string& needle) {
         Exec e = run(i);
         BOOST_TEST(e.status != 0, e.dump());
         BOOST_TEST(e.code() == code, e.dump());
@@ -289,7 +289,7 @@ BOOST_AUTO_TEST_CASE(error_codes) {
     expect(taken, 100, held);
     Invocation clash = inv("ADD", net, &ns, conf, "ctr3");  // eth0 exists in ns
     expect(clash, 4, "eth0");
-    Invocation again = base;  // same attachment twice
+    const Invocation& again = base;  // same attachment twice
     expect(again, 999, "already exists");
     // None of the failures left anything: one veth, one pair of addresses.
     BOOST_TEST(net.host_veths().size() == 1u);

@@ -13,6 +13,7 @@
 #include <dirent.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -142,7 +143,11 @@ struct LiveDirs {
     std::set<std::string> dirs;
     LiveDirs() { sweep_dead_owners(); }
     ~LiveDirs() {
-        for (const auto& dir : dirs) remove_test_dir(dir);
+        try {
+            for (const auto& dir : dirs) remove_test_dir(dir);
+        } catch (const std::exception& e) {
+            (void)std::fprintf(stderr, "lifecycle: ~LiveDirs cleanup: %s\n", e.what());
+        }
     }
 };
 
@@ -185,8 +190,12 @@ struct SharedRootfs {
         build_rootfs(dir + "/b");
     }
     ~SharedRootfs() {
-        forget_dir(dir);
-        run({"rm", "-rf", "--one-file-system", dir});
+        try {
+            forget_dir(dir);
+            run({"rm", "-rf", "--one-file-system", dir});
+        } catch (const std::exception& e) {
+            (void)std::fprintf(stderr, "lifecycle: ~SharedRootfs cleanup: %s\n", e.what());
+        }
     }
 };
 
@@ -204,6 +213,7 @@ Result run(const std::vector<std::string>& argv, const std::string& input,
         ::dup2(err[1], 2);
         for (int fd : keep_fds) ::fcntl(fd, F_SETFD, 0);
         std::vector<char*> args;
+        args.reserve(argv.size() + 1);
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
         ::execvp(args[0], args.data());
@@ -306,9 +316,13 @@ Env::Env() {
 }
 
 Env::~Env() {
-    // Every container this test left behind, then the directory.
-    forget_dir(dir_);
-    remove_test_dir(dir_);
+    try {
+        // Every container this test left behind, then the directory.
+        forget_dir(dir_);
+        remove_test_dir(dir_);
+    } catch (const std::exception& e) {
+        (void)std::fprintf(stderr, "lifecycle: ~Env cleanup: %s\n", e.what());
+    }
 }
 
 std::string Env::rootfs() const {

@@ -197,13 +197,13 @@ BOOST_AUTO_TEST_CASE(run_bundle_directory_shortcut) {
     r = lt::run({RT_BINARY, "--root", env.root(), "state", id});
     BOOST_TEST(r.out.find("\"bundle\": \"" + bundle + "\"") != std::string::npos, r.out);
     lt::run({RT_BINARY, "--root", env.root(), "delete", id});
-    ::rename(bundle.c_str(), env.bundle().c_str());
+    (void)::rename(bundle.c_str(), env.bundle().c_str());
 }
 
 BOOST_AUTO_TEST_CASE(container_id_validation_and_duplicates) {
     Env env;
-    for (std::string bad : {std::string(""), std::string("a/b"), std::string(".."),
-                            std::string("a\tb"), std::string(1025, 'x')}) {
+    for (const std::string& bad : {std::string(""), std::string("a/b"), std::string(".."),
+                                   std::string("a\tb"), std::string(1025, 'x')}) {
         BOOST_TEST_CONTEXT((bad.size() > 20 ? std::string("long id") : bad)) {
             Result r = env.rt({"create", "-b", env.bundle(), bad});
             BOOST_TEST(r.code != 0);
@@ -253,7 +253,7 @@ BOOST_AUTO_TEST_CASE(state_and_list_fail_when_stdout_cannot_be_written) {
     env.set("/process/args", R"(["sleep", "1000"])");
     std::string id = env.id();
     BOOST_REQUIRE(env.rt({"create", "-b", env.bundle(), id}).code == 0);
-    for (std::string args :
+    for (const std::string& args :
          {"state " + id, std::string("list -q"), std::string("list --format json")}) {
         BOOST_TEST_CONTEXT(args) {
             Result r = lt::run({"/bin/sh", "-c",
