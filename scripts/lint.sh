@@ -72,11 +72,14 @@ if ((do_tidy)); then
   mapfile -t all_tus < <(python3 - "$db" "$root" <<'EOF'
 import json, os, sys
 db, root = sys.argv[1], sys.argv[2]
+seen = set()
 for entry in json.load(open(db)):
     path = os.path.realpath(os.path.join(entry["directory"], entry["file"]))
     rel = os.path.relpath(path, root)
-    if rel.startswith("..") or rel.split(os.sep)[0].startswith("build"):
+    # A source built into several targets (a test harness) is checked once.
+    if rel.startswith("..") or rel.split(os.sep)[0].startswith("build") or rel in seen:
         continue
+    seen.add(rel)
     print(rel)
 EOF
   )
