@@ -405,6 +405,10 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    // Every command is measured from the small spawner (bench/spawn.cpp), not from a fork of
+    // this process (whose address space the kernel would charge to each tool).
+    const char* spawner = std::getenv("RT_BENCH_SPAWN");
+    conformance::measure_through(spawner ? spawner : RT_BENCH_SPAWN);
     const char* rt_env = std::getenv("RT");
     std::vector<Tool> tools;
     for (auto [name, path] :

@@ -35,6 +35,11 @@ struct RunResult {
     std::string describe() const;
 };
 
+// Benchmarks only: from now on run every command through the measuring program at
+// `spawner` (bench/spawn.cpp), so that `usage` and `wall` are the command's own and not
+// charged with tearing down a copy of the caller's address space. "" turns it off.
+void measure_through(std::string spawner);
+
 // Runs argv[0] (a path) with argv; throws rt::Error only when it cannot be started.
 RunResult run_command(const std::vector<std::string>& argv, const RunOptions& options = {});
 
