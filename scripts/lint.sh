@@ -7,20 +7,22 @@
 #                                     clang-tidy, changed .cpp files and the TUs that include
 #                                     a changed header
 #   scripts/lint.sh --fix             rewrite files with clang-format instead of checking
+#   scripts/lint.sh [options] FILE... only these files (sources, or headers for clang-format)
 # clang-tidy reads build/compile_commands.json (or $RT_LINT_BUILD_DIR): build first. It runs
 # $RT_LINT_JOBS (default 2) files at a time. Exits non-zero on any warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-do_format=1 do_tidy=1 fix=0 ref=
+do_format=1 do_tidy=1 fix=0 ref= only=()
 while (($#)); do
   case $1 in
     --format) do_tidy=0 ;;
     --tidy) do_format=0 ;;
     --fix) fix=1 do_tidy=0 ;;
     --changed) ref=${2:?--changed needs a git ref}; shift ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "lint.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "lint.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) only+=("$1") ;;
   esac
   shift
 done
@@ -39,7 +41,9 @@ changed_files() {
     git ls-files --others --exclude-standard; } |
     sort -u | grep -E "$cxx_pattern" || true
 }
-if [ -n "$ref" ]; then
+if ((${#only[@]})); then
+  files=("${only[@]}")
+elif [ -n "$ref" ]; then
   git rev-parse --verify -q "$ref^{commit}" >/dev/null || { echo "lint.sh: no such ref $ref" >&2; exit 2; }
   mapfile -t files < <(changed_files)
 else
@@ -83,7 +87,7 @@ for entry in json.load(open(db)):
     print(rel)
 EOF
   )
-  if [ -n "$ref" ]; then
+  if [ -n "$ref" ] || ((${#only[@]})); then
     # Changed sources, plus every TU that includes a changed header (by file name: cheap and
     # errs on the side of checking more).
     declare -A pick=()
