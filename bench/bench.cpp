@@ -191,8 +191,8 @@ void bench_runtimes(std::vector<Tool>& tools, int rounds, const std::vector<int>
                 // A failed run in a parallel batch is reported, not fatal: the batch time
                 // still says how the runtime behaves under concurrency.
                 if (!r.ok())
-                    std::fprintf(stderr, "rt-bench: %s: a parallel run failed: %s\n",
-                                 t->name.c_str(), r.describe().c_str());
+                    (void)std::fprintf(stderr, "rt-bench: %s: a parallel run failed: %s\n",
+                                       t->name.c_str(), r.describe().c_str());
                 par.cpu_ms += sample_of(r).cpu_ms;
             }
             record(par_metric, t->name, par);
@@ -361,10 +361,11 @@ void write_report(const std::string& path, const std::vector<std::string>& tool_
                 rss.push_back(s.rss_mib);
             }
             char line[512];
-            std::snprintf(line, sizeof line, "%s\t%s\t%zu\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t\n",
-                          metric.c_str(), tool.c_str(), wall.size(), median(wall),
-                          *std::min_element(wall.begin(), wall.end()),
-                          *std::max_element(wall.begin(), wall.end()), median(cpu), median(rss));
+            (void)std::snprintf(line, sizeof line, "%s\t%s\t%zu\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t\n",
+                                metric.c_str(), tool.c_str(), wall.size(), median(wall),
+                                *std::min_element(wall.begin(), wall.end()),
+                                *std::max_element(wall.begin(), wall.end()), median(cpu),
+                                median(rss));
             out << line;
         }
     }
@@ -387,21 +388,23 @@ int main(int argc, char** argv) {
         } else if (a == "--rounds" && has_value) {
             rounds_arg = std::atoi(argv[++i]);
             if (rounds_arg < 1) {
-                std::fprintf(stderr, "rt-bench: --rounds: must be a positive number\n");
+                (void)std::fprintf(stderr, "rt-bench: --rounds: must be a positive number\n");
                 return 2;
             }
         } else if (a == "--only" && has_value) {
             try {
                 g_only.emplace(argv[++i], std::regex::ECMAScript | std::regex::optimize);
             } catch (const std::regex_error& e) {
-                std::fprintf(stderr, "rt-bench: --only %s: not a regex: %s\n", argv[i], e.what());
+                (void)std::fprintf(stderr, "rt-bench: --only %s: not a regex: %s\n", argv[i],
+                                   e.what());
                 return 2;
             }
         } else {
-            std::fprintf(stderr,
-                         "rt-bench: unknown argument %s (usage: rt-bench [--smoke] [--rounds N] "
-                         "[--only REGEX] [--out FILE.tsv])\n",
-                         a.c_str());
+            (void)std::fprintf(
+                stderr,
+                "rt-bench: unknown argument %s (usage: rt-bench [--smoke] [--rounds N] "
+                "[--only REGEX] [--out FILE.tsv])\n",
+                a.c_str());
             return 2;
         }
     }
@@ -427,7 +430,8 @@ int main(int argc, char** argv) {
             t.why_not = e.what();
         }
         if (!t.runtime)
-            std::fprintf(stderr, "rt-bench: %s unavailable: %s\n", name.c_str(), t.why_not.c_str());
+            (void)std::fprintf(stderr, "rt-bench: %s unavailable: %s\n", name.c_str(),
+                               t.why_not.c_str());
         tools.push_back(std::move(t));
     }
     const char* br_env = std::getenv("RT_BRIDGE");
@@ -439,7 +443,8 @@ int main(int argc, char** argv) {
         if (!t.plugin->available() || !t.plugin->supports("1.0.0")) {
             t.why_not = path + " not built or without cniVersion 1.0.0";
             t.plugin.reset();
-            std::fprintf(stderr, "rt-bench: %s unavailable: %s\n", name.c_str(), t.why_not.c_str());
+            (void)std::fprintf(stderr, "rt-bench: %s unavailable: %s\n", name.c_str(),
+                               t.why_not.c_str());
         }
         cni.push_back(std::move(t));
     }
@@ -454,7 +459,7 @@ int main(int argc, char** argv) {
                              : 15,
                   smoke ? std::vector<int>{0, 2} : std::vector<int>{0, 50, 200, 500});
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "rt-bench: %s\n", e.what());
+        (void)std::fprintf(stderr, "rt-bench: %s\n", e.what());
         write_report(out, {});
         return 1;
     }

@@ -379,7 +379,7 @@ class ConsoleSocket {
         listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
+        (void)std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
         BOOST_REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
         BOOST_REQUIRE(::listen(listener_, 1) == 0);
         receiver_ = std::thread([this] { receive(); });

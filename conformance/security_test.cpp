@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(seccomp_notify_sends_the_process_state_to_the_listener,
     int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+    (void)std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
     BOOST_REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     BOOST_REQUIRE(::listen(listener, 4) == 0);
     std::string payload;

@@ -141,7 +141,7 @@ class Summary : public utf::test_observer {
                     e.plugin ? e.plugin->path().c_str() : "CNI_PLUGIN is not set");
         std::printf("conformance: %d known deviations (counted in skipped)\n", deviations);
         std::printf("conformance: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
-        std::fflush(stdout);
+        (void)std::fflush(stdout);
     }
     int priority() override { return 100; }
 

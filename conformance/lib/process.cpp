@@ -129,7 +129,7 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
     pid_t pid = ::fork();
     if (pid < 0) rt::throw_errno("fork");
     if (pid == 0) {
-        ::signal(SIGPIPE, SIG_DFL);
+        (void)::signal(SIGPIPE, SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -28,9 +28,9 @@ constexpr const char* kChildMark = "RT_CNI_UNIT_DELEGATE_TEST";
 // as a failing plugin (before Boost.Test starts) instead of running the suite again.
 const bool g_execd_as_delegate = [] {
     if (std::getenv(kChildMark)) {
-        std::fputs(R"({"cniVersion":"1.1.0","code":999,"msg":"exec'd, not run in-process"})",
-                   stdout);
-        std::fflush(stdout);
+        (void)std::fputs(R"({"cniVersion":"1.1.0","code":999,"msg":"exec'd, not run in-process"})",
+                         stdout);
+        (void)std::fflush(stdout);
         _exit(1);
     }
     return false;

@@ -35,7 +35,7 @@ struct Tree {
 
 std::string real_path_of(int fd) {
     char link[64], buf[4096];
-    std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    (void)std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = ::readlink(link, buf, sizeof buf - 1);
     buf[n < 0 ? 0 : n] = '\0';
     return buf;
