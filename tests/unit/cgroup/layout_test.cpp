@@ -11,7 +11,7 @@ namespace {
 
 // This project's hybrid hosts: cpu and cpuacct mounted separately, cgroup2 at .../unified.
 std::string hybrid_mountinfo(const std::string& root) {
-    std::string r = root;
+    const std::string& r = root;
     return "31 23 0:28 / " + r +
            " rw,relatime - tmpfs tmpfs rw,mode=755\n"
            "32 31 0:29 / " +

@@ -224,6 +224,7 @@ BOOST_AUTO_TEST_CASE(state_round_trip_and_errors) {
     for (const char* bad :
          {"", "[]", "{\"version\":2}", "{\"version\":1,\"layout\":\"x\",\"nodes\":[]}",
           "{\"version\":1,\"layout\":\"hybrid\",\"nodes\":[{\"mount\":\"/m\"}]}",
+          // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one literal over two lines
           "{\"version\":1,\"layout\":\"hybrid\",\"nodes\":[{\"mount\":\"/m\",\"path\":\"/\","
           "\"dir\":\"rel\"}]}"})
         BOOST_TEST(contains(error_of([&] { Manager::load(bad); }), "cgroup state:"), bad);

@@ -145,7 +145,8 @@ BOOST_AUTO_TEST_CASE(own_file_runs_in_process_with_the_delegates_environment) {
     BOOST_REQUIRE(r.ips.size() == 1u);
     BOOST_TEST(r.ips[0].address.str() == "10.201.0.7/24");
     // The caller's own CNI_COMMAND is untouched.
-    BOOST_TEST(std::string(std::getenv("CNI_COMMAND")) == "SOMETHING-ELSE");
+    const char* own = std::getenv("CNI_COMMAND");
+    BOOST_TEST(std::string(own ? own : "(unset)") == "SOMETHING-ELSE");
 
     exec_delegate("self-host-local", "DEL", env.dir.string(), kConfig);
     BOOST_TEST(g_seen.calls == 2);

@@ -40,7 +40,8 @@ std::uint32_t port_of(int fd) {
 // ifi_index is the request number, then NLMSG_DONE.
 class FakeKernel {
   public:
-    FakeKernel(rt::netlink::Socket& client, int requests, std::function<bool(int)> interrupted)
+    FakeKernel(rt::netlink::Socket& client, int requests,
+               const std::function<bool(int)>& interrupted)
         : fd_(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_USERSOCK)) {
         BOOST_REQUIRE(fd_);
         sockaddr_nl self{};

@@ -28,7 +28,7 @@ BOOST_AUTO_TEST_CASE(container_id_validation) {
     for (const char* ok : {"a", "my-container_1.2", "0123456789abcdef"})
         BOOST_CHECK_NO_THROW(core::validate_container_id(ok));
     std::string too_long(1025, 'x');
-    for (std::string bad :
+    for (const std::string& bad :
          {std::string(""), std::string("/"), std::string(".."), std::string("."),
           std::string("a/b"), std::string("a\nb"), std::string("a\x7f"), too_long}) {
         BOOST_TEST_CONTEXT(bad) {
