@@ -118,7 +118,7 @@ void bench_runtimes(std::vector<Tool>& tools, int rounds, const std::vector<int>
         if (t.runtime) {
             live.push_back(&t);
         } else {
-            for (std::string m :
+            for (const std::string& m :
                  {std::string("run /bin/true"), std::string("create"), std::string("start"),
                   std::string("delete"), std::string("exec /bin/true"),
                   std::to_string(sequential) + " sequential runs",
@@ -180,6 +180,7 @@ void bench_runtimes(std::vector<Tool>& tools, int rounds, const std::vector<int>
 
             Sample par;
             std::vector<std::thread> threads;
+            threads.reserve(parallel);
             std::vector<RunResult> results(parallel);
             auto start = Clock::now();
             for (int i = 0; i < parallel; ++i)

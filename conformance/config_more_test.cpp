@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(duplicate_rlimits_are_an_error, *needs({RUN})) {
 // fs.nr_open, which setrlimit(2) refuses to anyone, and a soft limit above the hard one.
 BOOST_AUTO_TEST_CASE(rlimits_that_cannot_be_set_are_errors, *needs({RUN})) {
     uint64_t nr_open = std::stoull(read_text("/proc/sys/fs/nr_open"));
-    for (std::string rlimit :
+    for (const std::string& rlimit :
          {R"({"type":"RLIMIT_NOFILE","soft":1024,"hard":)" + std::to_string(nr_open + 1) + "}",
           std::string(R"({"type":"RLIMIT_NOFILE","soft":2048,"hard":1024})")}) {
         Bundle b;

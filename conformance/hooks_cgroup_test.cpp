@@ -110,6 +110,7 @@ HookRun run_with_all_hooks() {
 
 std::vector<std::string> labels(const std::vector<HookLine>& lines) {
     std::vector<std::string> out;
+    out.reserve(lines.size());
     for (const auto& h : lines) out.push_back(h.label);
     return out;
 }
@@ -350,7 +351,7 @@ BOOST_AUTO_TEST_CASE(failed_create_still_runs_poststop_hooks,
 // hook is an invalid config: error, no container.
 BOOST_AUTO_TEST_CASE(invalid_hooks_are_errors, *needs({LIFECYCLE, "hook:createRuntime"})) {
     std::string host_probe = fs::absolute(probe_path()).string();
-    for (std::string h :
+    for (const std::string& h :
          {std::string(R"({"path":"rt-probe","args":["rt-probe","exit","0"]})"),
           R"({"path":")" + host_probe + R"(","args":["rt-probe","exit","0"],"timeout":0})"}) {
         Bundle b;

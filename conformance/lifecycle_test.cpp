@@ -296,7 +296,7 @@ BOOST_AUTO_TEST_CASE(operations_without_an_id_fail, *needs({LIFECYCLE})) {
 BOOST_AUTO_TEST_CASE(invalid_ids_are_rejected, *needs({LIFECYCLE})) {
     Bundle b;
     b.config.args({"/bin/rt-probe", "write", "/out/ran"});
-    for (std::string id : {std::string("../escape"), std::string("a/b"), std::string()}) {
+    for (const std::string& id : {std::string("../escape"), std::string("a/b"), std::string()}) {
         BOOST_TEST(!runtime().create(id, b).ok(), "id '" << id << "' accepted");
         if (!id.empty()) BOOST_TEST(!runtime().state(id));
     }

@@ -33,9 +33,9 @@ std::vector<std::pair<std::string, uint64_t>> hugepage_sizes() {
         std::string name = e.path().filename().string();  // hugepages-2048kB
         if (name.rfind("hugepages-", 0) != 0) continue;
         uint64_t kb = std::stoull(name.substr(10));
-        std::string size = kb % (1024 * 1024) == 0 ? std::to_string(kb / 1024 / 1024) + "GB"
-                           : kb % 1024 == 0        ? std::to_string(kb / 1024) + "MB"
-                                                   : std::to_string(kb) + "KB";
+        std::string size = kb % (1024ULL * 1024) == 0 ? std::to_string(kb / 1024 / 1024) + "GB"
+                           : kb % 1024 == 0           ? std::to_string(kb / 1024) + "MB"
+                                                      : std::to_string(kb) + "KB";
         out.emplace_back(size, kb * 1024);
     }
     return out;
@@ -122,6 +122,7 @@ class Streaming {
         BOOST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
         // argv is built before fork: the child only dup2s and execs.
         std::vector<char*> args;
+        args.reserve(argv.size() + 1);
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
         pid_ = ::fork();
@@ -298,7 +299,7 @@ BOOST_AUTO_TEST_CASE(
         return std::string();
     })) {
     BfqLoopDevice loop;
-    std::string disk = loop.dev();
+    const std::string& disk = loop.dev();
     auto colon = disk.find(':');
     CgroupContainer c(R"({"blockIO":{"weightDevice":[{"major":)" + disk.substr(0, colon) +
                       R"(,"minor":)" + disk.substr(colon + 1) + R"(,"weight":300}]}})");

@@ -215,7 +215,7 @@ utf::decorator::precondition needs(std::initializer_list<const char*> requiremen
     });
 }
 
-utf::decorator::precondition host_has(std::function<std::string()> missing) {
+utf::decorator::precondition host_has(const std::function<std::string()>& missing) {
     return utf::decorator::precondition([missing](utf::test_unit_id) {
         std::string why = missing();
         if (why.empty()) return boost::test_tools::assertion_result(true);

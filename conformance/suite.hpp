@@ -36,7 +36,7 @@ boost::unit_test::decorator::precondition needs(std::initializer_list<const char
 
 // Precondition on this host (not the runtime): skip, counted, with "this host lacks WHAT" when
 // `missing` returns a non-empty WHAT.
-boost::unit_test::decorator::precondition host_has(std::function<std::string()> missing);
+boost::unit_test::decorator::precondition host_has(const std::function<std::string()>& missing);
 // Every controller is in a cgroup hierarchy of the suite's mount namespace (v1 or v2); with
 // v1_files, in a v1 one (the test reads v1 file names).
 boost::unit_test::decorator::precondition host_controllers(

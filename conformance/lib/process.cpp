@@ -109,6 +109,7 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
     }
     for (const auto& [k, v] : options.env_set) env_storage.push_back(k + "=" + v);
     std::vector<char*> envp;
+    envp.reserve(env_storage.size() + 1);
     for (auto& e : env_storage) envp.push_back(e.data());
     envp.push_back(nullptr);
     // Through the spawner: it gets fd 3 for its report (kReportFd) and the command after it.
@@ -121,6 +122,7 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
     }
     argv_storage.insert(argv_storage.end(), argv.begin(), argv.end());
     std::vector<char*> args;
+    args.reserve(argv_storage.size() + 1);
     for (auto& a : argv_storage) args.push_back(a.data());
     args.push_back(nullptr);
     int stdout_fd = options.stdout_fd ? *options.stdout_fd : out.fd;
