@@ -136,14 +136,15 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         if (::dup2(in.fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(err.fd, 2) < 0) _exit(126);
+        if (options.netns_fd >= 0 && ::setns(options.netns_fd, CLONE_NEWNET) != 0) _exit(125);
+        if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) _exit(124);
+        // Last: the report fd may take the number of an fd used above (e.g. netns_fd).
         if (report) {
             // dup2 onto itself keeps FD_CLOEXEC: clear it then.
             int kept = report->fd == kReportFd ? ::fcntl(kReportFd, F_SETFD, 0)
                                                : ::dup2(report->fd, kReportFd);
             if (kept < 0) _exit(126);
         }
-        if (options.netns_fd >= 0 && ::setns(options.netns_fd, CLONE_NEWNET) != 0) _exit(125);
-        if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) _exit(124);
         ::execve(args[0], args.data(), envp.data());
         const char msg[] = "run_command: execve failed\n";
         (void)!::write(2, msg, sizeof msg - 1);
@@ -170,8 +171,8 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
     }
     result.wall = std::chrono::steady_clock::now() - start;
     if (report && !result.timed_out && !take_report(read_all(report->fd), status, result))
-        throw rt::Error("run_command: " + g_spawner + " gave no report for " + argv[0] + " (" +
-                        result.describe() + ")");
+        throw rt::Error("run_command: " + g_spawner + " gave no report for " + argv[0] +
+                        " (wait status " + std::to_string(status) + ")");
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
     if (!options.stdout_fd) result.out = read_all(out.fd);
