@@ -412,6 +412,40 @@ BOOST_AUTO_TEST_CASE(pids_limit_zero_is_a_limit, *needs({LIFECYCLE}) * host_cont
     BOOST_TEST(cgroup_value(c.dir("pids") / "pids.max") == "0");
 }
 
+// config-linux.md "network": classID in net_cls.classid, each priority as "<name> <prio>" in
+// net_prio.ifpriomap (v1 controllers only: cgroup v2 has neither).
+BOOST_AUTO_TEST_CASE(network_class_and_priorities_are_applied,
+                     *needs({LIFECYCLE}) * host_controllers({"net_cls", "net_prio"}, true)) {
+    CgroupContainer c(
+        R"({"network":{"classID":1048577,"priorities":[{"name":"lo","priority":5}]}})");
+    BOOST_REQUIRE(c.create());
+    BOOST_TEST(cgroup_value(c.dir("net_cls") / "net_cls.classid") == "1048577");
+    std::string map = cgroup_value(c.dir("net_prio") / "net_prio.ifpriomap");
+    BOOST_TEST(("\n" + map + "\n").find("\nlo 5\n") != std::string::npos, map);
+}
+
+// The first RDMA device of this host ("" when there is none).
+static std::string first_rdma_device() {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/sys/class/infiniband", ec))
+        return e.path().filename().string();
+    return "";
+}
+
+// config-linux.md "rdma": per device, "<device> hca_handle=N hca_object=M" in rdma.max.
+BOOST_AUTO_TEST_CASE(rdma_limits_are_applied, *needs({LIFECYCLE}) * host_has([] {
+                         if (std::string m = controller_missing("rdma"); !m.empty()) return m;
+                         return first_rdma_device().empty()
+                                    ? std::string("an RDMA device (/sys/class/infiniband)")
+                                    : std::string();
+                     })) {
+    std::string dev = first_rdma_device();
+    CgroupContainer c(R"({"rdma":{")" + dev + R"(":{"hcaHandles":3,"hcaObjects":100}}})");
+    BOOST_REQUIRE(c.create());
+    std::string max = cgroup_value(c.dir("rdma") / "rdma.max");
+    BOOST_TEST(max.find(dev + " hca_handle=3 hca_object=100") != std::string::npos, max);
+}
+
 // runc's CLI `update` flags beyond pids, memory and cpu shares: CFS period and quota, cpuset
 // cpus and mems, memory reservation, in the v1 files of the container's cgroup.
 BOOST_AUTO_TEST_CASE(update_flags_change_cpu_cpuset_and_memory_reservation,
