@@ -9,6 +9,7 @@
 #include <regex>
 #include <vector>
 
+#include "rt/oci/names.hpp"
 #include "suite.hpp"
 
 using namespace conformance;
@@ -144,51 +145,12 @@ BOOST_AUTO_TEST_CASE(claimed_capabilities_are_recognized,
     auto at = status.find("CapBnd:\t");
     BOOST_REQUIRE(at != std::string::npos);
     uint64_t own = std::stoull(status.substr(at + 8, 16), nullptr, 16);
-    static const std::vector<std::string> numbered{"CAP_CHOWN",
-                                                   "CAP_DAC_OVERRIDE",
-                                                   "CAP_DAC_READ_SEARCH",
-                                                   "CAP_FOWNER",
-                                                   "CAP_FSETID",
-                                                   "CAP_KILL",
-                                                   "CAP_SETGID",
-                                                   "CAP_SETUID",
-                                                   "CAP_SETPCAP",
-                                                   "CAP_LINUX_IMMUTABLE",
-                                                   "CAP_NET_BIND_SERVICE",
-                                                   "CAP_NET_BROADCAST",
-                                                   "CAP_NET_ADMIN",
-                                                   "CAP_NET_RAW",
-                                                   "CAP_IPC_LOCK",
-                                                   "CAP_IPC_OWNER",
-                                                   "CAP_SYS_MODULE",
-                                                   "CAP_SYS_RAWIO",
-                                                   "CAP_SYS_CHROOT",
-                                                   "CAP_SYS_PTRACE",
-                                                   "CAP_SYS_PACCT",
-                                                   "CAP_SYS_ADMIN",
-                                                   "CAP_SYS_BOOT",
-                                                   "CAP_SYS_NICE",
-                                                   "CAP_SYS_RESOURCE",
-                                                   "CAP_SYS_TIME",
-                                                   "CAP_SYS_TTY_CONFIG",
-                                                   "CAP_MKNOD",
-                                                   "CAP_LEASE",
-                                                   "CAP_AUDIT_WRITE",
-                                                   "CAP_AUDIT_CONTROL",
-                                                   "CAP_SETFCAP",
-                                                   "CAP_MAC_OVERRIDE",
-                                                   "CAP_MAC_ADMIN",
-                                                   "CAP_SYSLOG",
-                                                   "CAP_WAKE_ALARM",
-                                                   "CAP_BLOCK_SUSPEND",
-                                                   "CAP_AUDIT_READ",
-                                                   "CAP_PERFMON",
-                                                   "CAP_BPF",
-                                                   "CAP_CHECKPOINT_RESTORE"};
+    // capabilities(7) by number, the table the probe decodes its report with.
+    const auto& numbered = rt::oci::names::kCapabilities;
     const auto& bounding = r.capabilities["bounding"];
     for (const auto& cap : claimed) {
-        auto it = std::find(numbered.begin(), numbered.end(), cap);
-        if (it == numbered.end() || !((own >> (it - numbered.begin())) & 1)) continue;
+        auto it = std::find(std::begin(numbered), std::end(numbered), cap);
+        if (it == std::end(numbered) || !((own >> (it - std::begin(numbered))) & 1)) continue;
         BOOST_TEST(bounding.count(cap) == 1u, cap << " claimed but not in the bounding set");
     }
 }
