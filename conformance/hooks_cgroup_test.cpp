@@ -488,6 +488,27 @@ rapidjson::Document exec_console_report(std::vector<std::string> extra = {}) {
     return console.read_report();
 }
 
+// script(1) gives the runtime a terminal of its own (the test has none).
+std::string script_missing() {
+    return fs::exists("/usr/bin/script") ? std::string() : std::string("script(1)");
+}
+
+// Runs `cmd` (a runtime command running `rt-probe tty` in the foreground) under script(1)
+// and checks the probe's report, relayed through the runtime: stdio on a pty of /dev/pts
+// that is its controlling terminal.
+void expect_terminal_relayed(const std::string& cmd) {
+    auto r = run_command({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"});
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe() << " " << r.out);
+    auto brace = r.out.find('{');
+    BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output relayed: " << r.out);
+    rapidjson::Document d;
+    d.Parse(r.out.substr(brace, r.out.rfind('}') - brace + 1).c_str());
+    BOOST_REQUIRE_MESSAGE(d.IsObject(), r.out);
+    for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
+    BOOST_TEST(d["controlling"].GetBool());
+    BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+}
+
 }  // namespace
 
 // config.md "terminal" + runc's --console-socket: the pty master arrives over the socket
@@ -549,10 +570,7 @@ BOOST_AUTO_TEST_CASE(exec_tty_applies_the_console_size, *needs({LIFECYCLE, "verb
 // shell: the runtime runs on a terminal of its own (script(1) gives it one, as its controlling
 // tty: runc and crun need it), keeps the container's pty master and relays the output; the
 // process sees a tty. (Its size is not checked: runc sizes it as its own terminal, 0x0 here.)
-BOOST_AUTO_TEST_CASE(foreground_run_relays_the_terminal, *needs({RUN}) * host_has([] {
-                         return fs::exists("/usr/bin/script") ? std::string()
-                                                              : std::string("script(1)");
-                     })) {
+BOOST_AUTO_TEST_CASE(foreground_run_relays_the_terminal, *needs({RUN}) * host_has(script_missing)) {
     Bundle b;
     b.config.set("/process/terminal", "true");
     b.config.args({"/bin/rt-probe", "tty"});
@@ -561,40 +579,19 @@ BOOST_AUTO_TEST_CASE(foreground_run_relays_the_terminal, *needs({RUN}) * host_ha
     ContainerGuard guard(runtime(), id);
     std::string cmd = runtime().path() + " --root " + runtime().root() + " run --bundle " +
                       b.path().string() + " " + id;
-    auto r = run_command({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"});
-    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe() << " " << r.out);
-    auto brace = r.out.find('{');
-    BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output relayed: " << r.out);
-    rapidjson::Document d;
-    d.Parse(r.out.substr(brace, r.out.rfind('}') - brace + 1).c_str());
-    BOOST_REQUIRE_MESSAGE(d.IsObject(), r.out);
-    for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
-    BOOST_TEST(d["controlling"].GetBool());
-    BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+    expect_terminal_relayed(cmd);
 }
 
 // runc's CLI `exec --tty` in the foreground, from a terminal (script(1)): the exec'd process
 // gets a pty of its own (not the runtime's terminal), relayed by the runtime.
 BOOST_AUTO_TEST_CASE(foreground_exec_tty_relays_the_terminal,
-                     *needs({LIFECYCLE, "verb:exec"}) * host_has([] {
-                         return fs::exists("/usr/bin/script") ? std::string()
-                                                              : std::string("script(1)");
-                     })) {
+                     *needs({LIFECYCLE, "verb:exec"}) * host_has(script_missing)) {
     Bundle b;
     std::unique_ptr<ContainerGuard> guard;
     std::string id = start_sleeper(b, guard);
     std::string cmd = runtime().path() + " --root " + runtime().root() + " exec --tty " + id +
                       " /bin/rt-probe tty";
-    auto r = run_command({"/usr/bin/script", "--quiet", "--return", "--command", cmd, "/dev/null"});
-    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe() << " " << r.out);
-    auto brace = r.out.find('{');
-    BOOST_REQUIRE_MESSAGE(brace != std::string::npos, "no output relayed: " << r.out);
-    rapidjson::Document d;
-    d.Parse(r.out.substr(brace, r.out.rfind('}') - brace + 1).c_str());
-    BOOST_REQUIRE_MESSAGE(d.IsObject(), r.out);
-    for (unsigned i = 0; i < 3; ++i) BOOST_TEST(d["isatty"][i].GetBool(), "fd " << i);
-    BOOST_TEST(d["controlling"].GetBool());
-    BOOST_TEST(std::string(d["ttyname"].GetString()).rfind("/dev/pts/", 0) == 0u);
+    expect_terminal_relayed(cmd);
 }
 
 // config.md "consoleSize": runtimes MUST ignore it when terminal is false.
