@@ -481,14 +481,16 @@ BOOST_AUTO_TEST_CASE(del_without_prev_result_removes_everything) {
     BOOST_TEST(!link_in(a.path(), "eth0"));
 }
 
+// The inode of a namespace file (0 when it cannot be read): equal inodes, same namespace.
+static ino_t ino(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
 BOOST_AUTO_TEST_CASE(container_work_never_moves_the_calling_thread) {
     // run_in_netns: work inside CNI_NETNS runs on a short-lived thread that joined it;
     // the calling thread stays in its namespace, also when the work fails.
     Netns a;
-    auto ino = [](const std::string& path) {
-        struct stat st {};
-        return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-    };
     const auto host_ns = ino("/proc/thread-self/ns/net");
     rt::netlink::NetnsState st{};
     auto fd = rt::netlink::open_netns(a.path(), st);
@@ -517,10 +519,6 @@ BOOST_AUTO_TEST_CASE(switched_container_work_returns_the_thread_to_its_namespace
     // work fails.
     Netns a;
     BOOST_REQUIRE(a.exec("ip link add rtswtest0 type veth peer name rtswtest1") == 0);
-    auto ino = [](const std::string& path) {
-        struct stat st {};
-        return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-    };
     const auto host_ns = ino("/proc/thread-self/ns/net");
     rt::netlink::NetnsState st{};
     auto fd = rt::netlink::open_netns(a.path(), st);
