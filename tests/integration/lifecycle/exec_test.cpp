@@ -166,15 +166,11 @@ BOOST_AUTO_TEST_CASE(exec_into_a_stopped_container_is_a_clear_error) {
 
 BOOST_AUTO_TEST_CASE(exec_into_a_user_namespace_container) {
     Env env;
-    env.set("/process/args", R"(["sleep","1000"])");
-    env.set("/linux/namespaces",
-            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
-    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
-    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
-    std::string id = env.id("userns");
-    Result r = env.rt({"run", "-d", "-b", env.bundle(), id});
-    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
-    r = env.rt({"exec", "-u", "5:6", id, "sh", "-c", "id -u; id -g; cat /proc/self/uid_map"});
+    std::string err;
+    std::string id = run_userns_holder(env, &err);  // a sleeping container in a user namespace
+    BOOST_REQUIRE_MESSAGE(!id.empty(), err);
+    Result r =
+        env.rt({"exec", "-u", "5:6", id, "sh", "-c", "id -u; id -g; cat /proc/self/uid_map"});
     BOOST_TEST(r.code == 0, r.err);
     auto l = lines(r.out);
     BOOST_REQUIRE(l.size() == 3u);
