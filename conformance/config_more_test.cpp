@@ -220,6 +220,16 @@ BOOST_AUTO_TEST_CASE(io_priority_is_applied, *needs({RUN, "spec:1.2.0"})) {
     BOOST_TEST(r.ioprio == (2 << 13 | 6));
 }
 
+// `exec --process` of `rt-probe report` into container id with execCPUAffinity {affinity}.
+static RunResult exec_report_with_affinity(const Bundle& b, const std::string& id,
+                                           const std::string& affinity) {
+    auto process = b.path() / "process.json";
+    std::ofstream(process) << R"({"terminal":false,"user":{"uid":0,"gid":0},"cwd":"/",
+        "args":["/bin/rt-probe","report"],"env":["PATH=/bin"],"execCPUAffinity":{)"
+                           << affinity << "}}";
+    return runtime().cmd({"exec", "--process", process.string(), id});
+}
+
 // config.md "execCPUAffinity" (runtime-spec 1.2; not for the init process): "final" is the
 // CPU list of a process run by exec.
 BOOST_AUTO_TEST_CASE(exec_cpu_affinity_final_is_applied,
@@ -228,10 +238,7 @@ BOOST_AUTO_TEST_CASE(exec_cpu_affinity_final_is_applied,
     Bundle b;
     std::unique_ptr<ContainerGuard> guard;
     std::string id = start_sleeper(b, guard);
-    auto process = b.path() / "process.json";
-    std::ofstream(process) << R"({"terminal":false,"user":{"uid":0,"gid":0},"cwd":"/",
-        "args":["/bin/rt-probe","report"],"env":["PATH=/bin"],"execCPUAffinity":{"final":"0"}})";
-    auto e = runtime().cmd({"exec", "--process", process.string(), id});
+    auto e = exec_report_with_affinity(b, id, R"("final":"0")");
     BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
     BOOST_TEST(parse_probe_report(e.out).cpus_allowed == "0");
 }
@@ -277,10 +284,7 @@ BOOST_AUTO_TEST_CASE(exec_cpu_affinity_initial_is_applied,
     b.config.set("/linux/resources/cpu", R"({"cpus":"0-1","mems":"0"})");
     std::unique_ptr<ContainerGuard> guard;
     std::string id = start_sleeper(b, guard);
-    auto process = b.path() / "process.json";
-    std::ofstream(process) << R"({"terminal":false,"user":{"uid":0,"gid":0},"cwd":"/",
-        "args":["/bin/rt-probe","report"],"env":["PATH=/bin"],"execCPUAffinity":{"initial":"1"}})";
-    auto e = runtime().cmd({"exec", "--process", process.string(), id});
+    auto e = exec_report_with_affinity(b, id, R"("initial":"1")");
     BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
     BOOST_TEST(parse_probe_report(e.out).cpus_allowed == kernel_rule,
                "the kernel keeps a task's affinity across a cpuset move as " << kernel_rule);
