@@ -40,6 +40,8 @@ void register_info(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_network_flags(CLI::App* cmd, core::CreateOptions& options);
 // update, pause, resume, events, ps (cgroup.cpp)
 void register_cgroup(CLI::App& app, const GlobalOptions& global, Action& action);
+// checkpoint, restore (checkpoint.cpp): runc's flags accepted, "not supported by this build".
+void register_checkpoint(CLI::App& app, const GlobalOptions& global, Action& action);
 // Parsers of runc's flag values (cgroup.cpp): "512m" -> bytes, "5s" -> milliseconds.
 int64_t parse_bytes(const std::string& flag, const std::string& text);
 int parse_duration_ms(const std::string& flag, const std::string& text);

@@ -90,6 +90,7 @@ int run_rt(int argc, char** argv) {
         cli::register_exec(app, global, action);
         cli::register_info(app, global, action);
         cli::register_cgroup(app, global, action);
+        cli::register_checkpoint(app, global, action);
     }
 
     try {

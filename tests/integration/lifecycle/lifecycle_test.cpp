@@ -296,3 +296,27 @@ BOOST_AUTO_TEST_CASE(run_foreground_exit_code_of_signal_is_128_plus_n) {
     BOOST_TEST(WIFEXITED(status));
     BOOST_TEST(WEXITSTATUS(status) == 137);
 }
+
+// checkpoint/restore do not exist in rt: engines passing runc's flags get one line saying so
+// and exit 1, not CLI11's "A subcommand is required" or an unknown-option error.
+BOOST_AUTO_TEST_CASE(checkpoint_and_restore_answer_not_supported) {
+    Env env;
+    env.set("/process/args", R"(["sleep", "1000"])");
+    std::string id = env.id();
+    BOOST_REQUIRE(env.rt({"run", "-d", "-b", env.bundle(), id}).code == 0);
+    // podman's and containerd's command lines (runc flag names).
+    Result r = env.rt({"checkpoint", "--image-path", env.dir() + "/img", "--work-path",
+                       env.dir() + "/work", "--leave-running", "--tcp-established",
+                       "--manage-cgroups-mode", "soft", "--file-locks", id});
+    BOOST_TEST(r.code == 1);
+    BOOST_TEST(r.err == "rt: checkpoint: not supported by this build\n");
+    r = env.rt({"checkpoint", id});
+    BOOST_TEST(r.code == 1);
+    BOOST_TEST(r.err == "rt: checkpoint: not supported by this build\n");
+    BOOST_TEST(env.status(id) == "running");  // untouched
+    r = env.rt({"restore", "-d", "--image-path", env.dir() + "/img", "--bundle", env.bundle(),
+                "--pid-file", env.dir() + "/pid", "--some-newer-flag", id + "-r"});
+    BOOST_TEST(r.code == 1);
+    BOOST_TEST(r.err == "rt: restore: not supported by this build\n");
+    BOOST_TEST(!exists(env.root() + "/" + id + "-r"));
+}
