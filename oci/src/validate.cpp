@@ -394,7 +394,12 @@ void check_sysctl(Checker& c, const Spec& spec) {
             needs = "ipc";
         } else if (key.rfind("net.", 0) == 0) {
             needs = "network";
-        } else if (key == "kernel.hostname" || key == "kernel.domainname") {
+        } else if (key == "kernel.hostname") {
+            // runc and crun refuse it even when "hostname" is unset (the spec is silent):
+            // the dedicated field is the one way to name the host, so the two cannot disagree.
+            c.error(p, "conflicts with the \"hostname\" field (set the hostname there)");
+            continue;
+        } else if (key == "kernel.domainname") {
             needs = "uts";
         } else {
             c.error(p, "not in a namespace of the container (would change the host)");

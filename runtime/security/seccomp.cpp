@@ -219,10 +219,11 @@ CompiledSeccomp compile_seccomp(const oci::Seccomp& config) {
         // TSYNC and NEW_LISTENER together need TSYNC_ESRCH (both report through the return).
         if (out.flags & SECCOMP_FILTER_FLAG_TSYNC) out.flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
     } else {
-        if (config.listenerMetadata)
-            fail(std::string(kBase) + "/listenerMetadata",
-                 config.listenerPath ? "only meaningful with SCMP_ACT_NOTIFY rules"
-                                     : "must not be set without listenerPath");
+        // config-linux.md: the listener is only used with SCMP_ACT_NOTIFY; without such a rule
+        // listenerPath and its metadata are ignored (as runc does). Metadata without
+        // listenerPath is still an error (MUST NOT be set).
+        if (config.listenerMetadata && !config.listenerPath)
+            fail(std::string(kBase) + "/listenerMetadata", "must not be set without listenerPath");
         if (out.flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
             // The flag only changes how notifications wait; the kernel refuses it without a
             // listener, and there is no listener without SCMP_ACT_NOTIFY.

@@ -84,6 +84,28 @@ BOOST_AUTO_TEST_CASE(hostname_and_domainname) {
     BOOST_TEST(out_of(env, "hostname; cat /proc/sys/kernel/domainname") == "box-1\nexample.test\n");
 }
 
+// runc and crun refuse the kernel.hostname sysctl, with or without "hostname": the dedicated
+// field names the host. kernel.domainname has no such field and is applied.
+BOOST_AUTO_TEST_CASE(kernel_hostname_sysctl_is_refused_domainname_applied) {
+    Env env;
+    env.set("/hostname", "\"box-1\"");
+    env.set("/linux/sysctl", R"({"kernel.hostname":"other"})");
+    env.sh("hostname");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0, "exit 0, hostname: " << r.out);
+    BOOST_TEST(r.err.find("/linux/sysctl/kernel.hostname: conflicts with the \"hostname\" field") !=
+                   std::string::npos,
+               r.err);
+    BOOST_TEST(env.rt({"list", "-q"}).out.empty());
+    env.remove("/hostname");
+    r = env.run_container();
+    BOOST_TEST(r.code != 0, "exit 0 without hostname, hostname: " << r.out);
+    BOOST_TEST(r.err.find("/linux/sysctl/kernel.hostname: conflicts") != std::string::npos, r.err);
+
+    env.set("/linux/sysctl", R"({"kernel.domainname":"sys.test"})");
+    BOOST_TEST(out_of(env, "cat /proc/sys/kernel/domainname") == "sys.test\n");
+}
+
 BOOST_AUTO_TEST_CASE(mounts_present_with_their_options) {
     Env env;
     std::string src = env.dir() + "/data";

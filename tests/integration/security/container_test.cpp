@@ -156,6 +156,23 @@ BOOST_AUTO_TEST_CASE(a_missing_agent_fails_create_and_leaves_nothing) {
     BOOST_TEST(list.out.empty(), list.out);
 }
 
+// seccomp: the listener is only used by SCMP_ACT_NOTIFY. Without such a rule listenerPath and
+// listenerMetadata are ignored (runc): no agent is asked, the filter is loaded.
+BOOST_AUTO_TEST_CASE(a_listener_without_notify_rules_is_ignored) {
+    Env env;
+    const std::string socket_path = "/tmp/" + unique("rt-unused-agent") + ".sock";
+    env.set("/linux/seccomp",
+            R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":")" + socket_path +
+                R"(","listenerMetadata":"m","syscalls":[{"names":["mkdir","mkdirat"],)"
+                R"("action":"SCMP_ACT_ERRNO","errnoRet":18}]})");  // EXDEV
+    Result r = run_sh(env, "mkdir /dev/shm/d 2>&1; grep Seccomp: /proc/self/status");
+    BOOST_TEST(r.code == 0, r.err);
+    // The filter is in force.
+    BOOST_TEST(r.out.find("Invalid cross-device link") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("Seccomp:\t2\n") != std::string::npos, r.out);
+    BOOST_TEST(!exists(socket_path));
+}
+
 BOOST_AUTO_TEST_CASE(argument_comparisons_select_the_calls) {
     Env env;
     // personality(PER_LINUX32) is refused, personality(PER_LINUX) is not.

@@ -354,13 +354,13 @@ BOOST_AUTO_TEST_CASE(intel_rdt) {
 BOOST_AUTO_TEST_CASE(sysctl) {
     expect(
         [](Spec& s) {
-            s.linux->sysctl = {{"net.ipv4.ip_forward", "1"},
-                               {"kernel.shmmax", "1"},
-                               {"fs.mqueue.msg_max", "1"},
-                               {"kernel.domainname", "x"},
-                               {"vm.swappiness", "1"}};
+            s.linux->sysctl = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "1"},
+                               {"fs.mqueue.msg_max", "1"},   {"kernel.domainname", "x"},
+                               {"kernel.hostname", "x"},     {"vm.swappiness", "1"}};
         },
-        {E("/linux/sysctl/vm.swappiness",
+        {E("/linux/sysctl/kernel.hostname",
+           "conflicts with the \"hostname\" field (set the hostname there)"),
+         E("/linux/sysctl/vm.swappiness",
            "not in a namespace of the container (would change the host)")});
     expect(
         [](Spec& s) {

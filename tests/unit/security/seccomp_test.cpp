@@ -363,6 +363,15 @@ BOOST_AUTO_TEST_CASE(notify_needs_a_listener_and_adds_new_listener) {
         starts_with(compile_error(on_write),
                     "/linux/seccomp/syscalls/0/names/1: SCMP_ACT_NOTIFY cannot be used for write"));
 
+    // A listener without any notify rule is ignored, its metadata with it (runc).
+    auto unused_listener = profile("SCMP_ACT_ALLOW", {rule({"mkdir"}, "SCMP_ACT_ERRNO")});
+    unused_listener.listenerPath = "/run/agent.sock";
+    unused_listener.listenerMetadata = "meta";
+    auto u = compile_seccomp(unused_listener);
+    BOOST_TEST(!u.notify);
+    BOOST_TEST(u.listener_path.empty());
+    BOOST_TEST((u.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) == 0u);
+
     auto metadata_alone = profile("SCMP_ACT_ALLOW");
     metadata_alone.listenerMetadata = "x";
     BOOST_TEST(starts_with(compile_error(metadata_alone),
