@@ -58,14 +58,14 @@ release() {
     echo "with-net-cls.sh: the host mounts net_cls/net_prio itself: not released" >&2
     return 0
   fi
-  local dir attempt i rc leaked=0
+  local dir rc leaked=0
   dir=$(mktemp -d /run/rt-net-cls-release-XXXXXX)
-  for attempt in 1 2 3; do
+  for _ in 1 2 3; do
     rc=0
     _release_once "$dir" || rc=$?
     ((rc != 3)) || leaked=1
     # the kernel destroys the hierarchy asynchronously after the last unmount
-    for i in $(seq 1 25); do
+    for _ in $(seq 1 25); do
       [ "$(net_cls_hierarchy)" = 0 ] && break 2
       sleep 0.2
     done

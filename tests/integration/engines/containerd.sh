@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # containerd.sh CASE: containerd 1.6 driving RUNTIME through its runc v2 shim.
-# CASE: run | exec | pause | tty | kill | cri | all
+# CASE: run | exec | pause | tty | kill | privileged | device | readonly | exec-user-tty | oom |
+#       pause-rm | cri | cri-propagation | all
 #   run    `ctr run --runc-binary RUNTIME --runc-root DIR`: output, exit code, --rm deletes;
 #          the shim passes --root/--log/--log-format json before every subcommand
 #   exec   `ctr task exec`: output and exit codes, in the container's pid namespace
@@ -8,6 +9,14 @@
 #          (the runtime's `ps --format json`) lists its processes
 #   tty    `ctr run -t` and `ctr task exec -t`: the process gets a terminal (console socket)
 #   kill   `ctr task kill` (SIGTERM reaches the process), `kill --all`, delete
+#   privileged `ctr run --privileged`: every host /dev node in linux.devices (/dev/ptmx among
+#          them), root's capabilities, a terminal works
+#   device `ctr run --device /dev/zero --device /dev/ptmx`: config devices on default device paths
+#   readonly `ctr run --read-only` with a tmpfs mount on /tmp: / refuses writes, /tmp takes them
+#   exec-user-tty `ctr task exec -t --user 65534`: a terminal owned by the process's user
+#   oom    `--memory-limit` 32 MiB and a process that eats memory: exit 137 and containerd's
+#          /tasks/oom event for the container (`ctr events`)
+#   pause-rm `ctr task delete --force` of a paused task removes it, its state and cgroups
 #   cri    Kubernetes' path: containerd's CRI plugin with a runtime handler "rt" (what a
 #          RuntimeClass `handler: rt` selects) running two pods on a CNI bridge network of
 #          the plugins under test; they ping each other; CRI's double DEL (the second with an
@@ -309,16 +318,108 @@ case_kill() {
   runtime_was_called delete
 }
 
+case_privileged() {
+  local bnd
+  bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+  say "run --privileged: host device nodes, all of root's capabilities"
+  c_rc 0 run --rm --privileged "${RUNC_OPTS[@]}" "$IMAGE" "$ID-v" /bin/sh -c \
+    'test -c /dev/null && test -c /dev/zero && test -e /dev/ptmx && echo x >/dev/null &&
+     awk "/^CapEff:/ {print \$2}" /proc/self/status'
+  [ "$OUT" = "$bnd" ] || fail "--privileged: effective capabilities '$OUT', want root's bounding set $bnd"
+  say "run -t --privileged: a terminal from the container's /dev/ptmx"
+  in_pty "${CTR[*]} run --rm -t --privileged ${RUNC_OPTS[*]} $IMAGE $ID-w /bin/sh -c tty"
+  ((RC == 0)) || {
+    _show "ctr run -t --privileged"
+    fail "ctr run -t --privileged: exit code $RC"
+  }
+  [[ "$OUT" == *"/dev/pts/"* ]] || fail "ctr run -t --privileged: no terminal: '$OUT'"
+  expect_gone "$ID-v"
+  expect_gone "$ID-w"
+}
+
+case_device() {
+  say "run --device /dev/zero --device /dev/ptmx: config devices on default device paths"
+  c_rc 0 run --rm --device /dev/zero --device /dev/ptmx "${RUNC_OPTS[@]}" "$IMAGE" "$ID-d" /bin/sh -c \
+    'head -c 4 /dev/zero | wc -c && stat -c "%t:%T" /dev/zero && test -e /dev/ptmx && echo ptmx'
+  expect_out $'4\n1:5\nptmx'
+  expect_gone "$ID-d"
+}
+
+case_readonly() {
+  say "run --read-only, a tmpfs on /tmp: / refuses writes, /tmp takes them"
+  c_rc 0 run --rm --read-only --mount type=tmpfs,src=tmpfs,dst=/tmp,options=nosuid:nodev \
+    "${RUNC_OPTS[@]}" "$IMAGE" "$ID-o" /bin/sh -c \
+    'if touch /rootfs-write 2>/dev/null; then echo rootfs-writable; fi
+     echo ok >/tmp/f && cat /tmp/f && grep " /tmp " /proc/mounts | cut -d" " -f3'
+  expect_out $'ok\ntmpfs'
+  expect_gone "$ID-o"
+}
+
+case_exec-user-tty() {
+  c_must run -d "${RUNC_OPTS[@]}" "$IMAGE" "$ID-x" "${LONG_CMD[@]}"
+  say "exec -t --user 65534: a terminal, owned by the process's user"
+  in_pty "${CTR[*]} task exec -t --user 65534 --exec-id x1 $ID-x /bin/sh -c 'id -u; tty; stat -c %u \$(tty)'"
+  ((RC == 0)) || {
+    _show "ctr task exec -t --user 65534"
+    fail "ctr task exec -t --user 65534: exit code $RC"
+  }
+  local got=${OUT//$'\r'/}
+  # ctr echoes the end of its (empty) stdin into the terminal as "^@"
+  got=${got//^@/}
+  [[ "$got" == $'65534\n/dev/pts/'*$'\n65534' ]] ||
+    fail "exec -t --user 65534: want uid 65534, a /dev/pts terminal owned by 65534; got '$got'"
+  c_must task kill "$ID-x"
+  wait_stopped "$ID-x"
+  c_must task delete "$ID-x"
+  c_must container delete "$ID-x"
+  expect_gone "$ID-x"
+}
+
+case_oom() {
+  say "oom: a process over a 32 MiB limit is killed: exit 137 and containerd's /tasks/oom event"
+  "${CTR[@]}" events >"$WORK/events.log" 2>&1 &
+  local events_pid=$!
+  defer "kill $events_pid 2>/dev/null"
+  sleep 0.5
+  # tail buffers its whole input looking for a newline that /dev/zero never sends
+  c_rc 137 run --rm --memory-limit 33554432 "${RUNC_OPTS[@]}" "$IMAGE" "$ID-m" /bin/sh -c 'tail /dev/zero'
+  local i
+  for i in $(seq 1 25); do
+    grep -q "/tasks/oom.*$ID-m" "$WORK/events.log" && break
+    sleep 0.2
+  done
+  kill "$events_pid" 2>/dev/null
+  grep -q "/tasks/oom.*$ID-m" "$WORK/events.log" ||
+    fail "containerd published no /tasks/oom event for $ID-m: $(grep -o '/tasks/[a-z-]*' "$WORK/events.log" | sort | uniq -c | tr '\n' ' ')"
+  expect_gone "$ID-m"
+}
+
+case_pause-rm() {
+  c_must run -d "${RUNC_OPTS[@]}" "$IMAGE" "$ID-q" "${LONG_CMD[@]}"
+  c_must task ls
+  local pid
+  pid=$(awk -v id="$ID-q" '$1 == id {print $2}' <<<"$OUT")
+  c_must task pause "$ID-q"
+  [ "$(freezer_state "$pid")" = FROZEN ] || fail "after pause the freezer is $(freezer_state "$pid")"
+  say "task delete --force of the paused task: task, runtime state and cgroups go"
+  c_must task delete --force "$ID-q"
+  kill -0 "$pid" 2>/dev/null && fail "the container's process $pid is still alive after delete --force"
+  c_must container delete "$ID-q"
+  expect_gone "$ID-q"
+}
+
+CASES=(run exec pause tty kill privileged device readonly exec-user-tty oom pause-rm)
 begin
 case "$CASE" in
-  run | exec | pause | tty | kill)
+  cri) source "$(dirname "$0")/cri/cri-case.sh" ;;
+  cri-propagation) source "$(dirname "$0")/cri/cri-propagation.sh" ;;
+  all)
+    ctr_setup
+    for c in "${CASES[@]}"; do "case_$c"; done
+    ;;
+  *)
+    [[ " ${CASES[*]} " == *" $CASE "* ]] || fail "unknown case '$CASE' (${CASES[*]} | cri | cri-propagation | all)"
     ctr_setup
     "case_$CASE"
     ;;
-  cri) source "$(dirname "$0")/cri/cri-case.sh" ;;
-  all)
-    ctr_setup
-    for c in run exec pause tty kill; do "case_$c"; done
-    ;;
-  *) fail "unknown case '$CASE' (run | exec | pause | tty | kill | cri | all)" ;;
 esac
