@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -414,27 +415,76 @@ bool make_device(int parent_fd, const char* rel, mode_t type, unsigned major, un
 }  // namespace
 
 // The propagation of every mount of our copy of the host's tree, before anything is mounted.
-// Nothing we mount may propagate back to the host, so it is always recursive: rslave (runc's
+// Nothing rt mounts may propagate back to the host, so it is always recursive: rslave (runc's
 // default), or rprivate for rprivate/runbindable. A non-recursive value ("private", "slave",
-// "unbindable") applied to / alone would leave the mount holding the rootfs shared when the
-// host's is (e.g. /var on a systemd host): the rootfs bind and all our mounts would appear on
-// the host, and pivot_root would refuse the shared parent (runc makes that parent private
-// instead). "shared"/"rshared" cannot be set before pivot_root either (it refuses shared
-// mounts). The requested value is applied to the container's / after pivot_root
+// "unbindable", "shared") applied to / alone would leave the mount holding the rootfs shared
+// when the host's is (e.g. /var on a systemd host): the rootfs bind and all our mounts would
+// appear on the host. The requested value is applied to the container's / after pivot_root
 // (step_root_propagation): runc does the same since 1.2.x, and for "shared" the spec asks for a
 // new peer group, not the host's.
+// "rshared" is the exception, as in runc: it is applied to / here, so that the container's
+// copies of the host's shared mounts stay in the host's peer groups (rslave first would turn
+// them into slaves for good). A bind volume made "rshared" then propagates both ways, which is
+// what Kubernetes' Bidirectional propagation (containerd sets rootfsPropagation "rshared")
+// needs. The mount holding the rootfs is then made private (runc's rootfsParentMountPrivate):
+// the rootfs bind, and so every mount under it, stays out of the host's namespace, and
+// pivot_root accepts it (it refuses a shared parent of the new root).
 namespace {
 unsigned long propagation_before_pivot(unsigned long requested) noexcept {
+    if (requested == (MS_SHARED | MS_REC)) return MS_SHARED | MS_REC;
     if (requested == (MS_PRIVATE | MS_REC) || requested == (MS_UNBINDABLE | MS_REC))
         return MS_PRIVATE | MS_REC;
     return MS_SLAVE | MS_REC;
+}
+
+uint64_t mount_id(int fd) noexcept {
+    struct statx sx {};
+    if (::statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) != 0 ||
+        !(sx.stx_mask & STATX_MNT_ID))
+        return 0;
+    return sx.stx_mnt_id;
+}
+
+// Makes the mount that holds `path` private: its mount point is the topmost ancestor of
+// `path` (walking "..") that is still on the same mount.
+bool make_parent_mount_private(const char* path, ChildCtx& ctx) noexcept {
+    int top = ::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (top < 0) return ctx.fail(errno, "open rootfs %s", path);
+    uint64_t id = mount_id(top);
+    if (id == 0) {
+        ::close(top);
+        return ctx.fail(errno ? errno : ENOSYS, "statx(STATX_MNT_ID) %s", path);
+    }
+    for (;;) {
+        int up = ::openat(top, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (up < 0) break;
+        struct stat a {}, b {};
+        bool same_dir = ::fstat(up, &a) == 0 && ::fstat(top, &b) == 0 && a.st_dev == b.st_dev &&
+                        a.st_ino == b.st_ino;  // "/": ".." is itself
+        if (same_dir || mount_id(up) != id) {
+            ::close(up);
+            break;
+        }
+        ::close(top);
+        top = up;
+    }
+    char where[64];
+    int r = ::mount(nullptr, fd_path(top, where, sizeof where), nullptr, MS_PRIVATE, nullptr);
+    int e = errno;
+    ::close(top);
+    if (r != 0) return ctx.fail(e, "make the mount holding the rootfs %s private", path);
+    return true;
 }
 }  // namespace
 
 bool step_rootfs_propagation(InitPlan& plan, ChildCtx& ctx) noexcept {
     unsigned long p = propagation_before_pivot(plan.rootfs_propagation);
     if (::mount(nullptr, "/", nullptr, p, nullptr) != 0)
-        return ctx.fail(errno, "make / %s", p & MS_PRIVATE ? "rprivate" : "rslave");
+        return ctx.fail(errno, "make / %s",
+                        p & MS_SHARED    ? "rshared"
+                        : p & MS_PRIVATE ? "rprivate"
+                                         : "rslave");
+    if (p & MS_SHARED) return make_parent_mount_private(plan.rootfs.c_str(), ctx);
     return true;
 }
 
@@ -545,8 +595,11 @@ bool step_root_propagation(InitPlan& plan, ChildCtx& ctx) noexcept {
     // linux.rootfsPropagation on the container's root (see step_rootfs_propagation), once its
     // last bind mount (masked paths) is done: nothing can be bind-mounted from an unbindable
     // mount.
+    // Not again for rslave and rprivate: the rootfs bind has them already. (After "rshared",
+    // the rootfs bind is private: see step_rootfs_propagation.)
     unsigned long p = plan.rootfs_propagation;
-    if (p && p != propagation_before_pivot(p) && ::mount(nullptr, "/", nullptr, p, nullptr) != 0)
+    bool done = p == (MS_SLAVE | MS_REC) || p == (MS_PRIVATE | MS_REC);
+    if (p && !done && ::mount(nullptr, "/", nullptr, p, nullptr) != 0)
         return ctx.fail(errno, "apply rootfsPropagation to /");
     return true;
 }
