@@ -13,10 +13,10 @@ packages=(
   strace  # tests/integration/cni: which plugins rt-bridge exec's
   # references for side-by-side tests and benchmarks
   runc crun containernetworking-plugins
-  # engines: tests/integration/engines (podman, containerd + ctr, containerd's CRI) and
-  # bundles/ (umoci images, the optional Debian bundle). crictl is not in Debian 12: the
+  # engines: tests/integration/engines (podman, containerd + ctr, containerd's CRI, docker,
+  # buildah) and bundles/ (umoci images, the optional Debian bundle). crictl is not in Debian 12: the
   # CRI test speaks gRPC through python3-grpcio with a protoc-generated subset of the API.
-  podman conmon catatonit containerd umoci debootstrap
+  podman conmon catatonit containerd umoci debootstrap docker.io buildah
   python3-grpcio python3-protobuf protobuf-compiler jq
 )
 

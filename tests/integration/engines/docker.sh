@@ -52,9 +52,10 @@ EOF
   DOCKER_SOCK=$d/docker.sock
   ENGINE_LOG=$d/dockerd.log
   # rt is added as runtime "rteng" and made the default; the reference run adds runc the same
-  # way (both through the harness's logging wrapper). Root here lacks CAP_SYS_RESOURCE:
-  # dockerd's default oom_score_adj of -500 for itself cannot be set (0 keeps ours), and the
-  # default ulimits stay below root's hard nofile limit (20000).
+  # way (both through the harness's logging wrapper). Root here lacks CAP_SYS_RESOURCE, which
+  # lowering an oom_score_adj needs: --oom-score-adjust=0 asks for none (dockerd 20.10 here
+  # stays at 0 without it too; older releases lowered themselves to -500), and the default
+  # ulimits stay below root's hard nofile limit (20000).
   dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
     -H "unix://$DOCKER_SOCK" --containerd "$CTRD_SOCK" \
     --add-runtime "rteng=$ENGINE_RUNTIME" --default-runtime rteng \
