@@ -135,17 +135,16 @@ void remove_all_at(int dirfd, const std::string& name) {
 }
 
 std::string absolute_path(const std::string& path) {
-    std::string full;
-    if (!path.empty() && path[0] == '/') {
-        full = path;
-    } else {
-        char cwd[4096];
-        if (!::getcwd(cwd, sizeof cwd)) throw Error("getcwd", errno);
-        full = std::string(cwd) + "/" + path;
-    }
-    // Lexical clean: drop ".", "", resolve "..".
+    if (!path.empty() && path[0] == '/') return clean_path(path);
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd)) throw Error("getcwd", errno);
+    return clean_path(std::string(cwd) + "/" + path);
+}
+
+std::string clean_path(std::string_view path) {
+    // Drop "" and "." components, resolve ".." (never above "/").
     std::vector<std::string_view> parts;
-    std::string_view rest = full;
+    std::string_view rest = path;
     while (!rest.empty()) {
         auto slash = rest.find('/');
         std::string_view part = rest.substr(0, slash);

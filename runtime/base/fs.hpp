@@ -25,6 +25,10 @@ void mkdir_all(const std::string& path, unsigned mode = 0755);
 void remove_all_at(int dirfd, const std::string& name);
 // Absolute, lexically clean form of a path (relative to the cwd). No symlink resolution.
 std::string absolute_path(const std::string& path);
+// Lexically clean form of a path taken as absolute (Go's filepath.Clean on "/" + path, which
+// runc applies to config paths): "//dev/./x/" -> "/dev/x", "/a/../.." -> "/". No cwd, no
+// symlink resolution.
+std::string clean_path(std::string_view path);
 // Opens with O_CLOEXEC added; throws rt::Error naming the path.
 UniqueFd open_fd(const std::string& path, int flags, unsigned mode = 0);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/fs.hpp"
 #include "rt/error.hpp"
 
 namespace rt::cgroup {
@@ -216,14 +217,16 @@ std::vector<oci::DeviceCgroupRule> default_allowed_devices() {
 
 // As runc 1.1 (specconv): linux.devices entries get no rule of their own (engines add
 // resources.devices rules for the devices they pass); an entry only drops the default rule
-// of the same path, so a /dev/null with other numbers is not allowed by accident.
+// of the same path (cleaned, as the node is made: "/dev/null/" is /dev/null), so a
+// /dev/null with other numbers is not allowed by accident.
 std::vector<oci::DeviceCgroupRule> container_device_rules(const oci::Linux& linux) {
     std::vector<oci::DeviceCgroupRule> out;
     if (linux.resources) out = linux.resources->devices;
     for (const auto& d : kDefaultDevices) {
-        bool replaced =
-            d.path && std::any_of(linux.devices.begin(), linux.devices.end(),
-                                  [&](const oci::Device& x) { return x.path == d.path; });
+        bool replaced = d.path && std::any_of(linux.devices.begin(), linux.devices.end(),
+                                              [&](const oci::Device& x) {
+                                                  return base::clean_path(x.path) == d.path;
+                                              });
         if (!replaced) out.push_back(to_rule(d));
     }
     return out;

@@ -173,8 +173,20 @@ linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
         if (!mp.options.bind && mp.type.empty())
             throw Error("config.json: /mounts/" + std::to_string(i) + "/type: required",
                         ErrorKind::InvalidArgument);
-        if (mp.destination == "/dev" && mp.options.bind) plan.default_devices = false;
+        if (base::clean_path(mp.destination) == "/dev" && mp.options.bind)
+            plan.default_devices = false;
         plan.mounts.push_back(std::move(mp));
+    }
+    for (const auto& d : spec.linux->devices) {
+        linux::DevicePlan dp;
+        dp.path = base::clean_path(d.path);
+        dp.type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;  // "u" is c
+        dp.major = static_cast<unsigned>(d.major.value_or(0));
+        dp.minor = static_cast<unsigned>(d.minor.value_or(0));
+        if (d.fileMode) dp.perm = static_cast<unsigned>(*d.fileMode & 07777);
+        dp.uid = d.uid.value_or(0);
+        dp.gid = d.gid.value_or(0);
+        plan.devices.push_back(std::move(dp));
     }
     if (spec.hooks)
         plan.parent_hooks = !spec.hooks->prestart.empty() || !spec.hooks->createRuntime.empty();

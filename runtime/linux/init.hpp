@@ -31,6 +31,15 @@ struct MountPlan {
     base::UniqueFd idmap_tree;
 };
 
+// One linux.devices entry, as the child makes it.
+struct DevicePlan {
+    std::string path;   // lexically cleaned, as runc does (filepath.Clean): "/dev/x/" is "/dev/x"
+    unsigned type = 0;  // S_IFCHR, S_IFBLK or S_IFIFO
+    unsigned major = 0, minor = 0;
+    unsigned perm = 0666;  // fileMode without the file type bits
+    unsigned uid = 0, gid = 0;
+};
+
 struct InitPlan {
     const oci::Spec* spec = nullptr;
     std::string id;
@@ -53,6 +62,7 @@ struct InitPlan {
     int joined_by_parent = 0;  // CLONE_NEW* joined by rt around the clone (new user ns case)
 
     std::vector<MountPlan> mounts;
+    std::vector<DevicePlan> devices;       // linux.devices, in order
     unsigned long rootfs_propagation = 0;  // 0: rslave (runc's default)
     bool default_devices = true;           // false when /dev is bind-mounted from the host
     bool parent_hooks = false;             // prestart/createRuntime exist: sync RunHooks

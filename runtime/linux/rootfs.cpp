@@ -503,50 +503,62 @@ bool step_mounts(InitPlan& plan, ChildCtx& ctx) noexcept {
     return true;
 }
 
+// A linux.devices entry at `path` (cleaned, as every DevicePlan path is).
+bool configured_device(const InitPlan& plan, const char* path) noexcept {
+    for (const auto& d : plan.devices)
+        if (std::strcmp(d.path.c_str(), path) == 0) return true;
+    return false;
+}
+
+// In runc's order (createDevices, setupPtmx, setupDevSymlinks): the default nodes a
+// linux.devices entry of the same path does not replace, the configured nodes, then the links.
+// Engines list every host node for --privileged (/dev/null, /dev/ptmx...): such an entry wins
+// over the default of its path; /dev/ptmx is always the pts/ptmx link (runc skips the entry).
 bool step_devices(InitPlan& plan, ChildCtx& ctx) noexcept {
     bool userns = plan.new_userns || plan.namespaces->joins_flag(CLONE_NEWUSER);
+    int devfd = -1;
     if (plan.default_devices) {
-        int devfd = mkdir_all_in_root(g_rootfd, "/dev", 0755, false);
+        devfd = mkdir_all_in_root(g_rootfd, "/dev", 0755, false);
         if (devfd < 0) return ctx.fail(errno, "create /dev in the rootfs");
         for (const auto& d : kDefaultDevices) {
-            char rel[64], host[64];
-            (void)std::snprintf(rel, sizeof rel, "/dev/%s", d.name);
-            (void)std::snprintf(host, sizeof host, "/dev/%s", d.name);
-            if (!make_device(devfd, rel, S_IFCHR, d.major, d.minor, 0666, 0, 0, host, userns, false,
-                             ctx))
-                return false;
-        }
-        struct Link {
-            const char* target;
-            const char* name;
-        };
-        const Link links[] = {{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
-                              {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
-                              {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"}};
-        for (const auto& l : links) {
-            if (std::strcmp(l.name, "core") == 0 && ::access("/proc/kcore", F_OK) != 0) continue;
-            if (std::strcmp(l.name, "ptmx") == 0) ::unlinkat(devfd, "ptmx", 0);
-            if (::symlinkat(l.target, devfd, l.name) != 0 && errno != EEXIST) {
-                int e = errno;
+            char path[64];
+            (void)std::snprintf(path, sizeof path, "/dev/%s", d.name);
+            if (configured_device(plan, path)) continue;
+            if (!make_device(devfd, path, S_IFCHR, d.major, d.minor, 0666, 0, 0, path, userns,
+                             false, ctx)) {
                 ::close(devfd);
-                return ctx.fail(e, "symlink /dev/%s", l.name);
+                return false;
             }
         }
-        ::mkdirat(devfd, "shm", 01777);
-        ::mkdirat(devfd, "pts", 0755);
-        ::close(devfd);
     }
-    if (!plan.spec->linux) return true;
-    const auto& devices = plan.spec->linux->devices;
-    for (size_t i = 0; i < devices.size(); ++i) {
-        const auto& d = devices[i];
-        mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
-        mode_t perm = d.fileMode ? static_cast<mode_t>(*d.fileMode & 07777) : 0666;
-        if (!make_device(-1, d.path.c_str(), type, static_cast<unsigned>(d.major.value_or(0)),
-                         static_cast<unsigned>(d.minor.value_or(0)), perm, d.uid.value_or(0),
-                         d.gid.value_or(0), d.path.c_str(), userns, true, ctx))
+    for (const auto& d : plan.devices) {
+        if (plan.default_devices && d.path == "/dev/ptmx") continue;
+        if (!make_device(-1, d.path.c_str(), d.type, d.major, d.minor, d.perm, d.uid, d.gid,
+                         d.path.c_str(), userns, true, ctx)) {
+            if (devfd >= 0) ::close(devfd);
             return false;
+        }
     }
+    if (!plan.default_devices) return true;
+    struct Link {
+        const char* target;
+        const char* name;
+    };
+    const Link links[] = {{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+                          {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                          {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"}};
+    for (const auto& l : links) {
+        if (std::strcmp(l.name, "core") == 0 && ::access("/proc/kcore", F_OK) != 0) continue;
+        if (std::strcmp(l.name, "ptmx") == 0) ::unlinkat(devfd, "ptmx", 0);
+        if (::symlinkat(l.target, devfd, l.name) != 0 && errno != EEXIST) {
+            int e = errno;
+            ::close(devfd);
+            return ctx.fail(e, "symlink /dev/%s", l.name);
+        }
+    }
+    ::mkdirat(devfd, "shm", 01777);
+    ::mkdirat(devfd, "pts", 0755);
+    ::close(devfd);
     return true;
 }
 

@@ -71,3 +71,13 @@ BOOST_AUTO_TEST_CASE(safe_path_mkdir_all_creates_inside_the_root_only) {
     BOOST_TEST(S_ISREG(st.st_mode));
     BOOST_TEST(::stat((t.top + "/file").c_str(), &st) != 0);
 }
+
+// base::clean_path: Go's filepath.Clean for absolute config paths (runc cleans device paths).
+BOOST_AUTO_TEST_CASE(clean_path_is_lexical_and_absolute) {
+    BOOST_TEST(base::clean_path("/dev/foo/") == "/dev/foo");
+    BOOST_TEST(base::clean_path("//dev/./x") == "/dev/x");
+    BOOST_TEST(base::clean_path("/dev/../dev//y/.") == "/dev/y");
+    BOOST_TEST(base::clean_path("/../..") == "/");
+    BOOST_TEST(base::clean_path("") == "/");
+    BOOST_TEST(base::clean_path("dev/null") == "/dev/null");
+}
