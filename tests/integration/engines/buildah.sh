@@ -28,11 +28,18 @@ EOF
   # buildah puts each RUN step's bundle under TMPDIR (default /var/tmp)
   mkdir -p "$WORK/tmp"
   export TMPDIR=$WORK/tmp
-  BUILDAH=(buildah --root "$WORK/storage" --runroot "$WORK/runroot" --storage-driver vfs
+  # containers/image keeps root's blob-info cache in /var/lib/containers/cache whatever --root
+  # says: buildah runs in a private mount namespace with a tmpfs there (the dir is made, and
+  # removed at exit, if the host has none)
+  own_host_dirs /var/lib/containers
+  mkdir -p /var/lib/containers
+  BUILDAH=(unshare -m --propagation private sh -c
+    'mount -t tmpfs -o mode=700 rt-eng-buildah-cache /var/lib/containers && exec "$@"' sh
+    buildah --root "$WORK/storage" --runroot "$WORK/runroot" --storage-driver vfs
     --registries-conf "$WORK/registries.conf")
   BUD_OPTS=(--runtime "$ENGINE_RUNTIME" --isolation oci --network none
     --cgroup-parent "/$CGROUP_PARENT" --signature-policy "$WORK/policy.json")
-  defer "timeout 60 ${BUILDAH[*]} rm -a"
+  defer "timeout 60 buildah --root '$WORK/storage' --runroot '$WORK/runroot' --storage-driver vfs rm -a"
   mkdir -p "$WORK/ctx"
   TAG=localhost/rt-eng/built-$UNIQ:latest
 }

@@ -31,6 +31,8 @@ IMAGE=localhost/rt-eng/busybox:latest
 # start_containerd [cri]: write the config, start containerd, wait until it answers.
 start_containerd() {
   require_cmds containerd ctr containerd-shim-runc-v2 umoci
+  # the shim puts its sockets in /run/containerd/s whatever containerd's state dir is
+  own_host_dirs /run/containerd
   local d=$WORK/containerd
   mkdir -p "$d"
   SOCK=$d/containerd.sock

@@ -116,6 +116,8 @@ docker_cleanup() {
 }
 
 docker_setup() {
+  # dockerd makes /run/docker/plugins, the shim /run/containerd/s for its sockets
+  own_host_dirs /run/docker /run/containerd
   defer_late cleanup_cgroups
   start_dockerd
   make_rootfs "$WORK/bundle"

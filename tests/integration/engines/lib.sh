@@ -240,6 +240,17 @@ _remove_workdir() {
   fi
 }
 
+# own_host_dirs DIR...: fixed host paths an engine creates whatever its settings say (dockerd's
+# /run/docker/plugins, the containerd shim's socket dir /run/containerd/s, ...). Those that do
+# not exist yet are removed at exit, as far as they are empty (a concurrent run's live socket
+# keeps its dir).
+own_host_dirs() {
+  local dir
+  for dir in "$@"; do
+    [ -e "$dir" ] || defer_late "find '$dir' -depth -type d -empty -delete"
+  done
+}
+
 # ---------------------------------------------------------------------------------------
 # cgroups: every recipe puts its containers under one parent named after the run
 
