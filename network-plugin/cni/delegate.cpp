@@ -150,7 +150,7 @@ Delegate::Delegate(std::string_view type, std::string_view command, std::string_
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
         pid_ = -1;
-        throw CniError(kInternal, "execute " + exe + ": " + std::strerror(rc));
+        throw CniError(kInternal, "execute " + exe + ": " + errno_text(rc));
     }
     out_ = std::move(rd);
 }

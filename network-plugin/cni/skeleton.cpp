@@ -256,7 +256,7 @@ int run_main(const Plugin& p) {
         if (version) break;
         std::string msg = error_json(
             kLatestVersion, kIoFailure,
-            std::string("stdin: cannot read the network config: ") + std::strerror(errno), "");
+            std::string("stdin: cannot read the network config: ") + errno_text(errno), "");
         (void)std::fwrite(msg.data(), 1, msg.size(), stdout);  // failing anyway
         return 1;
     }

@@ -102,9 +102,9 @@ void Socket::add_membership(int group) {
 void throw_ack(std::string_view what, const Ack& ack) {
     Error e(std::string(what), ack.error);
     if (!ack.kernel_msg.empty()) {
-        Error with(std::string(what) + ": " + std::strerror(ack.error) +
-                       " (kernel: " + ack.kernel_msg + ")",
-                   e.kind());
+        Error with(
+            std::string(what) + ": " + errno_text(ack.error) + " (kernel: " + ack.kernel_msg + ")",
+            e.kind());
         throw with;
     }
     throw e;

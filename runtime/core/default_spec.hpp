@@ -20,7 +20,7 @@ void make_rootless(oci::Spec& spec, uint32_t host_uid, uint32_t host_gid);
 
 // Writes spec as <bundle_dir>/config.json: the whole file appears at once (temp file +
 // link) and an existing config.json is never replaced. Throws rt::Error:
-//   "bundle /x: No such file or directory"
+//   "bundle /x: no such file or directory"
 //   "/x/config.json: already exists (remove it first)"
 // Nothing is left behind on failure.
 void write_new_config(const std::string& bundle_dir, const oci::Spec& spec);

@@ -49,19 +49,20 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
     char* const* env = hook.env.empty() && inherit_env ? environ : const_cast<char* const*>(envp);
 
     int in[2], out[2];
+    char text[128];  // errno texts: this may run in the container's init (no allocation)
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
-        (void)std::snprintf(err, errlen, "socketpair: %s", std::strerror(errno));
+        (void)std::snprintf(err, errlen, "socketpair: %s", errno_text(errno, text, sizeof text));
         return false;
     }
     if (::pipe2(out, O_CLOEXEC) != 0) {
-        (void)std::snprintf(err, errlen, "pipe: %s", std::strerror(errno));
+        (void)std::snprintf(err, errlen, "pipe: %s", errno_text(errno, text, sizeof text));
         ::close(in[0]);
         ::close(in[1]);
         return false;
     }
     pid_t pid = ::fork();
     if (pid < 0) {
-        (void)std::snprintf(err, errlen, "fork: %s", std::strerror(errno));
+        (void)std::snprintf(err, errlen, "fork: %s", errno_text(errno, text, sizeof text));
         ::close(in[0]);
         ::close(in[1]);
         ::close(out[0]);
@@ -77,7 +78,7 @@ bool run_hook(const oci::Hook& hook, const char* state, size_t state_len, char* 
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::execve(hook.path.c_str(), const_cast<char* const*>(argv), env);
         char msg[256];
-        int n = std::snprintf(msg, sizeof msg, "exec: %s", std::strerror(errno));
+        int n = std::snprintf(msg, sizeof msg, "exec: %s", errno_text(errno, text, sizeof text));
         if (n > 0) (void)!::write(2, msg, static_cast<size_t>(n));
         ::_exit(127);
     }

@@ -19,6 +19,7 @@
 #include "linux/hooks.hpp"
 #include "linux/rootfs.hpp"
 #include "linux/sync.hpp"
+#include "rt/error.hpp"
 
 namespace rt::linux {
 namespace {
@@ -272,10 +273,10 @@ constexpr Step<InitPlan> kInitSteps[] = {
 // After "ready", the parent is gone: report to `rt start` through its connection.
 [[noreturn]] void fail_to_start_conn(ChildCtx& ctx) noexcept {
     if (g_start_conn >= 0) {
-        char line[700];
-        int n = ctx.err
-                    ? std::snprintf(line, sizeof line, "%s: %s", ctx.msg, std::strerror(ctx.err))
-                    : std::snprintf(line, sizeof line, "%s", ctx.msg);
+        char line[700], text[128];
+        int n = ctx.err ? std::snprintf(line, sizeof line, "%s: %s", ctx.msg,
+                                        errno_text(ctx.err, text, sizeof text))
+                        : std::snprintf(line, sizeof line, "%s", ctx.msg);
         if (n > 0) (void)!::write(g_start_conn, line, static_cast<size_t>(n));
     }
     ::_exit(127);

@@ -135,13 +135,21 @@ bool is_executable(const char* path) noexcept {
     return ::stat(path, &st) == 0 && S_ISREG(st.st_mode) && ::access(path, X_OK) == 0;
 }
 
+// Found and executable by the process (after setuid), at create as runc does, so that an
+// engine learns it from `create`. The texts are runc's (Go's exec.LookPath): docker and podman
+// exit 127 on "no such file or directory" / "executable file not found" and 126 on
+// "permission denied", matching these words.
 bool step_executable(ProcessPlan& plan, ChildCtx& ctx) noexcept {
     const char* name = plan.argv[0];
     if (std::strchr(name, '/')) {
         (void)std::snprintf(plan.exec_path, sizeof plan.exec_path, "%s", name);
         struct stat st {};
-        if (::stat(name, &st) != 0) return ctx.fail(errno, "exec: \"%s\"", name);
-        if (S_ISDIR(st.st_mode)) return ctx.fail(EISDIR, "exec: \"%s\"", name);
+        if (::stat(name, &st) != 0) return ctx.fail(errno, "exec: \"%s\": stat %s", name, name);
+        // runc: a directory or a file without any x bit is EACCES ("permission denied").
+        if (S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0)
+            return ctx.fail(EACCES, "exec: \"%s\"", name);
+        // x bits for someone else, or a noexec mount: what execve would refuse.
+        if (::access(name, X_OK) != 0) return ctx.fail(errno, "exec: \"%s\"", name);
         return true;
     }
     const char* path = env_value(plan, "PATH");

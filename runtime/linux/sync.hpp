@@ -60,7 +60,7 @@ bool sync_send_seccomp_fd(int fd, int notify_fd) noexcept;
 long sync_recv(int fd, SyncHeader& header, char* buf, size_t bufsize) noexcept;
 
 // Parent side: waits for the next message; throws rt::Error when the child reported a failed
-// step ("step \"pivot_root\": <message>: Invalid argument") or died (EOF), or when the message
+// step ("step \"pivot_root\": <message>: invalid argument") or died (EOF), or when the message
 // is not `expected`.
 std::string sync_expect(int fd, SyncType expected, const char* what);
 void sync_send_or_throw(int fd, SyncType type, const std::string& payload = {});

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "rt/error.hpp"
+
 namespace rt::security {
 
 StepResult step_error(int err, const char* format, ...) noexcept {
@@ -23,15 +25,11 @@ void describe(const StepResult& result, char* buf, std::size_t size) noexcept {
         (void)std::snprintf(buf, size, "ok");
         return;
     }
+    // strerror_r (GNU or XSI) is not async-signal-safe; errno_text is a table lookup with no
+    // locale or allocation.
     char reason[128];
-    // strerror_r (GNU or XSI) is not async-signal-safe either, but strerrordesc_np is a table
-    // lookup with no locale or allocation.
-    const char* text = strerrordesc_np(result.err);
-    if (text == nullptr) {
-        (void)std::snprintf(reason, sizeof reason, "errno %d", result.err);
-        text = reason;
-    }
-    (void)std::snprintf(buf, size, "%s: %s", result.message, text);
+    (void)std::snprintf(buf, size, "%s: %s", result.message,
+                        errno_text(result.err, reason, sizeof reason));
 }
 
 }  // namespace rt::security

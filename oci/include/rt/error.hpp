@@ -1,11 +1,12 @@
 // rt::Error: the one error type of the project.
 //
 // An error carries a message, an optional errno and a chain of context frames added as it
-// travels up ("create: mount /proc: EPERM: Operation not permitted"). It is thrown in the
+// travels up ("create: mount /proc: operation not permitted"). It is thrown in the
 // parent process only; code running in a cloned child must not throw (it reports a
 // ChildError to the parent over its sync channel instead).
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -26,7 +27,7 @@ enum class ErrorKind {
 class Error : public std::exception {
   public:
     explicit Error(std::string message, ErrorKind kind = ErrorKind::Generic);
-    // Error from a failed system call: the message is followed by ": <strerror(errnum)>".
+    // Error from a failed system call: the message is followed by ": <errno_text(errnum)>".
     Error(std::string message, int errnum, ErrorKind kind = ErrorKind::Io);
 
     // Prepends a context frame: Error("EPERM").context("mount /proc") -> "mount /proc: EPERM".
@@ -42,6 +43,14 @@ class Error : public std::exception {
     int errnum_ = 0;
     ErrorKind kind_;
 };
+
+// The text of an errno as Go's syscall package, and so runc, spells it: the C library's
+// description with its first letter in lower case ("no such file or directory", "permission
+// denied"). Engines match these substrings in a runtime's errors (docker and podman exit 127
+// or 126 for a missing or non-executable command). "errno N" for an unknown number.
+// The buffer form is async-signal-safe (a table lookup), for code after clone.
+const char* errno_text(int errnum, char* buf, std::size_t size) noexcept;
+std::string errno_text(int errnum);
 
 // Throws Error("<what>", errno) for the current errno.
 [[noreturn]] void throw_errno(std::string what);

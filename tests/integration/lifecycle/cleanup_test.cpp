@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(failure_missing_rootfs) {
     Env env;
     env.set("/root/path", "\"does-not-exist\"");
     expect_failure_leaves_nothing(env,
-                                  "/root/path: " + env.bundle() + "/does-not-exist: No such file");
+                                  "/root/path: " + env.bundle() + "/does-not-exist: no such file");
 }
 
 BOOST_AUTO_TEST_CASE(failure_intel_rdt_requested) {
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(failure_mount_in_the_child) {
     Env env;
     env.set("/mounts/-", R"({"destination":"/bad","type":"nosuchfs","source":"x"})");
     expect_failure_leaves_nothing(
-        env, "step \"mounts\": mounts[7] mount x (nosuchfs) on /bad: No such device");
+        env, "step \"mounts\": mounts[7] mount x (nosuchfs) on /bad: no such device");
 }
 
 BOOST_AUTO_TEST_CASE(failure_bind_source_missing) {
@@ -132,6 +132,38 @@ BOOST_AUTO_TEST_CASE(failure_executable_not_found) {
     env.set("/process/args", R"(["nosuchcmd"])");
     expect_failure_leaves_nothing(
         env, "step \"executable\": exec: \"nosuchcmd\": executable file not found in $PATH");
+}
+
+// A missing or non-executable command fails `create` (as runc), with runc's lower-case texts:
+// docker and podman exit 127 on "no such file or directory" / "executable file not found" and
+// 126 on "permission denied", matching these substrings of the runtime's error.
+BOOST_AUTO_TEST_CASE(failure_missing_command_with_a_slash) {
+    Env env;
+    env.set("/process/args", R"(["/missing"])");
+    expect_failure_leaves_nothing(
+        env, "step \"executable\": exec: \"/missing\": stat /missing: no such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(failure_command_that_is_not_executable) {
+    for (const char* path : {"/etc/passwd", "/bin", "/dev/null"}) {
+        Env env;
+        env.set("/process/args", std::string("[\"") + path + "\"]");
+        expect_failure_leaves_nothing(
+            env, std::string("step \"executable\": exec: \"") + path + "\": permission denied");
+    }
+}
+
+// x bits for root only: the process (uid 1000) cannot execute it; found at create, not start.
+BOOST_AUTO_TEST_CASE(failure_command_executable_only_by_another_user) {
+    Env env;
+    env.own_rootfs();
+    const std::string file = env.rootfs() + "/root-only";
+    BOOST_REQUIRE(lt::run({"cp", env.rootfs() + "/bin/busybox", file}).code == 0);
+    BOOST_REQUIRE(::chmod(file.c_str(), 0700) == 0);
+    env.set("/process/user", R"({"uid":1000,"gid":1000})");
+    env.set("/process/args", R"(["/root-only", "true"])");
+    expect_failure_leaves_nothing(env,
+                                  "step \"executable\": exec: \"/root-only\": permission denied");
 }
 
 BOOST_AUTO_TEST_CASE(failure_cwd_is_a_file) {
@@ -177,7 +209,7 @@ BOOST_AUTO_TEST_CASE(failure_in_an_init_forked_into_a_joined_user_namespace) {
     env.remove("/linux/gidMappings");
     env.set("/mounts/-", R"({"destination":"/bad","type":"nosuchfs","source":"x"})");
     expect_failure_leaves_nothing(
-        env, "step \"mounts\": mounts[7] mount x (nosuchfs) on /bad: No such device");
+        env, "step \"mounts\": mounts[7] mount x (nosuchfs) on /bad: no such device");
 }
 
 BOOST_AUTO_TEST_CASE(interrupted_create_leaves_only_a_dir_that_delete_force_removes) {

@@ -409,7 +409,7 @@ BOOST_AUTO_TEST_CASE(device_that_cannot_move_is_an_error_and_stays) {
     Result r = env.rt({"create", "-b", env.bundle(), env.id("nd")});
     BOOST_TEST(r.code != 0);
     BOOST_TEST(r.err.find("config.json: /linux/netDevices/" + br +
-                          ": move into the container's network namespace: Invalid argument") !=
+                          ": move into the container's network namespace: invalid argument") !=
                    std::string::npos,
                r.err);
     auto l = nl::link_by_name(sock, br);

@@ -251,7 +251,7 @@ BOOST_AUTO_TEST_CASE(seccomp_loads_last_without_no_new_privs_for_a_process_witho
     BOOST_TEST(refused.exited(1), refused.describe());
     BOOST_TEST(
         refused.output.find(
-            "seccomp: load filter (needs noNewPrivileges or CAP_SYS_ADMIN): Permission denied") !=
+            "seccomp: load filter (needs noNewPrivileges or CAP_SYS_ADMIN): permission denied") !=
             std::string::npos,
         refused.output);
 }

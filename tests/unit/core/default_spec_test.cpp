@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(write_new_config_writes_and_never_replaces) {
     BOOST_TEST(!oci_test::fs::exists(dir.path / "elsewhere"));
 
     BOOST_TEST(error_of([&] { core::write_new_config(dir.path.string() + "/nope", s); }) ==
-               "bundle " + dir.path.string() + "/nope: No such file or directory");
+               "bundle " + dir.path.string() + "/nope: no such file or directory");
 }
 
 BOOST_AUTO_TEST_CASE(rt_spec_command) {
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(rt_spec_command) {
 
     r = run_rt({"spec", "-b", b + "/missing"});
     BOOST_TEST(r.status == 1);
-    BOOST_TEST(r.err == "rt: bundle " + b + "/missing: No such file or directory\n");
+    BOOST_TEST(r.err == "rt: bundle " + b + "/missing: no such file or directory\n");
     BOOST_TEST(!oci_test::fs::exists(dir.path / "missing"));
 
     TempDir rootless;

@@ -311,12 +311,12 @@ BOOST_AUTO_TEST_CASE(load_bundle_config_errors_name_the_path) {
     TempDir dir;
     std::string b = dir.path.string();
     BOOST_TEST(error_of([&] { load_bundle_config(b + "/missing"); }) ==
-               "bundle " + b + "/missing: No such file or directory");
+               "bundle " + b + "/missing: no such file or directory");
     dir.write("file", "x");
     BOOST_TEST(error_of([&] { load_bundle_config(b + "/file"); }) ==
-               "bundle " + b + "/file: Not a directory");
+               "bundle " + b + "/file: not a directory");
     BOOST_TEST(error_of([&] { load_bundle_config(b); }) ==
-               b + "/config.json: No such file or directory");
+               b + "/config.json: no such file or directory");
 
     fs::create_directory(dir.path / "config.json");
     BOOST_TEST(error_of([&] { load_bundle_config(b); }) == b + "/config.json: not a regular file");

@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(errors_carry_errno_and_a_formatted_message) {
     BOOST_TEST(std::string(r.message) == "capset 7");
     char text[128];
     describe(r, text, sizeof text);
-    BOOST_TEST(std::string(text) == "capset 7: Operation not permitted");
+    BOOST_TEST(std::string(text) == "capset 7: operation not permitted");
     BOOST_TEST(step_error(0, "x").err == EINVAL);  // a failure always has an errno
     std::string long_text(1000, 'a');
     auto truncated = step_error(E2BIG, "%s", long_text.c_str());

@@ -28,8 +28,8 @@ Resources parse_resources(std::string_view json, std::string_view origin = "reso
 
 // Reads <bundle_dir>/config.json, parses it and validates it (validate_config). Errors name
 // the path and say what is wrong, one line each:
-//   bundle /x: No such file or directory
-//   /x/config.json: No such file or directory
+//   bundle /x: no such file or directory
+//   /x/config.json: no such file or directory
 //   /x/config.json: line 1, column 2: Missing a name for object member.
 //   /x/config.json: /process/cwd: must be an absolute path
 // Validation warnings (deprecated but accepted forms) are appended to *warnings when given.
