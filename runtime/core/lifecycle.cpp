@@ -101,21 +101,28 @@ void Runtime::start_container(ContainerDir& dir, const ContainerRecord& record) 
         if (n <= 0) break;
         failure.append(buf, static_cast<size_t>(n));
     }
-    if (!failure.empty()) throw Error(failure, ErrorKind::Generic);
+    // runtime.md steps 7 and 9: a failing startContainer or poststart hook is an error, the
+    // container is stopped and the lifecycle goes on at step 12: it is destroyed and its
+    // poststop hooks run (13), so it is no longer listed. (runc 1.1.5 leaves it stopped after
+    // a startContainer hook and runs poststart during create; engines take a container that
+    // "does not exist" at their delete as deleted.) A failed exec leaves it stopped, as runc.
+    auto destroyed = [&](const std::string& why) {
+        destroy(dir, record, true);
+        return Error(why + " (the container was destroyed)", ErrorKind::Generic);
+    };
+    if (!failure.empty()) {
+        // The init's startContainer step reports "hook startContainer[i] ..." (hooks.cpp).
+        if (failure.rfind("hook startContainer[", 0) == 0) throw destroyed(failure);
+        throw Error(failure, ErrorKind::Generic);
+    }
 
     auto spec = stored_config(dir);
     if (spec && spec->hooks && !spec->hooks->poststart.empty()) {
-        // runtime.md step 9: a failing poststart hook is an error and stops the container;
-        // delete then destroys it and runs the poststop hooks (steps 12, 13).
         try {
             linux::run_hooks(spec->hooks->poststart, "poststart",
                              make_state(record, oci::Status::Running));
         } catch (Error& e) {
-            if (base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time)) {
-                base::pidfd_signal(pidfd.get(), SIGKILL);
-                base::pidfd_wait_exit(pidfd.get(), -1);
-            }
-            throw Error(std::string(e.what()) + " (the container was stopped)", ErrorKind::Generic);
+            throw destroyed(e.what());
         }
     }
 }
@@ -281,7 +288,7 @@ int Runtime::run(const RunOptions& o) {
         try {
             start_container(dir, record);
         } catch (Error& e) {
-            destroy(dir, record, true);
+            if (dir.has_record()) destroy(dir, record, true);  // else start destroyed it
             throw e.context("run");
         }
         return 0;
@@ -295,7 +302,7 @@ int Runtime::run(const RunOptions& o) {
         if (created.console_receiver) master = linux::recv_fd(created.console_receiver.get());
         start_container(dir, created.record);
     } catch (Error& e) {
-        destroy(dir, created.record, true);
+        if (dir.has_record()) destroy(dir, created.record, true);  // else start destroyed it
         throw e.context("run");
     }
     int code = wait_foreground(created.pid, created.pidfd.get(), signal_fd, master.get());
