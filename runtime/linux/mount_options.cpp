@@ -88,7 +88,7 @@ unsigned long propagation_flags(const std::string& name) {
 }
 
 std::vector<std::string> known_mount_options() {
-    std::vector<std::string> names = {"bind", "rbind", "idmap", "ridmap"};
+    std::vector<std::string> names = {"bind", "rbind", "idmap", "ridmap", "tmpcopyup"};
     for (const auto& f : kFlags) names.emplace_back(f.name);
     for (const auto& p : kPropagation) names.emplace_back(p.name);
     for (const auto& a : kAttrs) names.emplace_back(a.name);
@@ -105,6 +105,10 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
                 out.recursive_bind = true;
                 out.flags |= MS_REC;
             }
+            continue;
+        }
+        if (opt == "tmpcopyup") {  // ignored on other types than tmpfs, as runc does
+            out.copy_up = true;
             continue;
         }
         if (opt == "idmap" || opt == "ridmap") {

@@ -19,6 +19,7 @@ struct MountOptions {
     bool recursive_bind = false;             // rbind
     bool idmap = false;                      // idmap / ridmap (linux/idmap.hpp)
     bool recursive_idmap = false;            // ridmap
+    bool copy_up = false;  // tmpcopyup (runc's extension, tmpfs only; never filesystem data)
 };
 
 MountOptions parse_mount_options(const std::vector<std::string>& options);

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "linux/copy_up.hpp"
 #include "linux/safe_path.hpp"
 
 namespace rt::linux {
@@ -264,6 +265,86 @@ bool mount_cgroup(InitPlan& plan, const MountPlan& m, int target_fd, ChildCtx& c
     return ok;
 }
 
+// "mode=" among comma-separated filesystem options.
+bool has_mode_option(const char* data) noexcept {
+    for (const char* p = data;;) {
+        if (std::strncmp(p, "mode=", 5) == 0) return true;
+        const char* comma = std::strchr(p, ',');
+        if (!comma) return false;
+        p = comma + 1;
+    }
+}
+
+// The directory a mount on `dest` will cover, if there is one (into *st).
+bool covered_directory(const char* dest, struct stat* st) noexcept {
+    int fd = open_in_root(g_rootfd, dest, O_PATH);
+    if (fd < 0) return false;
+    bool dir = ::fstat(fd, st) == 0 && S_ISDIR(st->st_mode);
+    ::close(fd);
+    return dir;
+}
+
+// type "tmpfs", as runc mounts it (the spec says nothing of either):
+// - over an existing directory without "mode=", the tmpfs root gets that directory's mode
+//   (runc chmods it; tmpfs's own default, 1777, would open e.g. /root to everyone). runc 1.1.5
+//   chmods over an explicit mode= too; rt keeps the config's mode=.
+// - tmpcopyup: the covered directory's contents are copied in (copy_up.hpp) while the mount is
+//   still writable; "ro" is applied after the copy.
+// `covered`: the directory under the destination before the mount, or null (rt made it).
+bool mount_tmpfs(const MountPlan& m, int dest_fd, const struct stat* covered,
+                 ChildCtx& ctx) noexcept {
+    const MountOptions& o = m.options;
+    const char* dest = m.destination.c_str();
+    char target[64];
+    fd_path(dest_fd, target, sizeof target);
+    static char data[8192];
+    const char* given = o.data.c_str();
+    int n = covered && !has_mode_option(given)
+                ? std::snprintf(data, sizeof data, "%s%smode=%o", given, *given ? "," : "",
+                                static_cast<unsigned>(covered->st_mode & 07777))
+                : std::snprintf(data, sizeof data, "%s", given);
+    if (!fits(n, sizeof data)) return ctx.fail(E2BIG, "mounts[%zu] %s: options", m.index, dest);
+    unsigned long flags = o.flags & ~(MS_BIND | MS_REC);
+    bool copy = o.copy_up && covered;
+    int src = -1;
+    if (copy) {
+        // Opened before the mount: this fd keeps reaching the covered directory.
+        src = ::open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (src < 0)
+            return ctx.fail(errno, "mounts[%zu] %s: tmpcopyup: open the covered directory", m.index,
+                            dest);
+    }
+    const char* source = m.source.empty() ? "tmpfs" : m.source.c_str();
+    if (::mount(source, target, "tmpfs", copy ? flags & ~MS_RDONLY : flags,
+                data[0] ? data : nullptr) != 0) {
+        int e = errno;
+        if (src >= 0) ::close(src);
+        return ctx.fail(e, "mounts[%zu] mount %s (tmpfs) on %s", m.index, source, dest);
+    }
+    if (!copy) return true;
+    int root_path = open_new_mount(m, dest_fd);
+    char root[64];
+    fd_path(root_path, root, sizeof root);
+    int dst = root_path < 0 ? -1 : ::open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char where[256] = "";
+    int e = dst < 0 ? errno : copy_directory_contents(src, dst, where, sizeof where);
+    ::close(src);
+    if (dst >= 0) ::close(dst);
+    bool ok = true;
+    if (e) {
+        ok = ctx.fail(e, "mounts[%zu] %s: tmpcopyup: copy %s%s", m.index, dest,
+                      where[0] ? "" : "into the new tmpfs", where);
+    } else if ((flags & MS_RDONLY) &&
+               ::mount(nullptr, root, nullptr,
+                       MS_BIND | MS_REMOUNT | MS_RDONLY | (flags & kLockableFlags), nullptr) != 0) {
+        ok = ctx.fail(errno, "mounts[%zu] %s: remount read-only after tmpcopyup", m.index, dest);
+    }
+    // A failed copy leaves no half-filled tmpfs behind (the mount namespace may be the host's).
+    if (!ok && root_path >= 0) ::umount2(root, MNT_DETACH);
+    if (root_path >= 0) ::close(root_path);
+    return ok;
+}
+
 bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
     const MountOptions& o = m.options;
     bool leaf_file = false;
@@ -273,6 +354,9 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
             return ctx.fail(errno, "mounts[%zu] bind source %s", m.index, m.source.c_str());
         leaf_file = !S_ISDIR(st.st_mode);
     }
+    bool tmpfs = !o.bind && m.type == "tmpfs";
+    struct stat covered {};
+    bool over_dir = tmpfs && covered_directory(m.destination.c_str(), &covered);
     int fd = mkdir_all_in_root(g_rootfd, m.destination.c_str(), 0755, leaf_file);
     if (fd < 0)
         return ctx.fail(errno, "mounts[%zu] create destination %s in the rootfs", m.index,
@@ -299,6 +383,8 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
                     nullptr) != 0)
             ok = ctx.fail(errno, "mounts[%zu] bind %s on %s", m.index, m.source.c_str(),
                           m.destination.c_str());
+    } else if (tmpfs) {
+        ok = mount_tmpfs(m, fd, over_dir ? &covered : nullptr, ctx);
     } else {
         const char* source = m.source.empty() ? m.type.c_str() : m.source.c_str();
         unsigned long flags = o.flags & ~(MS_BIND | MS_REC);
@@ -458,7 +544,8 @@ bool make_parent_mount_private(const char* path, ChildCtx& ctx) noexcept {
     for (;;) {
         int up = ::openat(top, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (up < 0) break;
-        struct stat a {}, b {};
+        struct stat a {
+        }, b{};
         bool same_dir = ::fstat(up, &a) == 0 && ::fstat(top, &b) == 0 && a.st_dev == b.st_dev &&
                         a.st_ino == b.st_ino;  // "/": ".." is itself
         if (same_dir || mount_id(up) != id) {

@@ -64,3 +64,13 @@ BOOST_AUTO_TEST_CASE(mount_options_idmap_and_ridmap) {
     auto names = rt::linux::known_mount_options();
     BOOST_TEST((std::find(names.begin(), names.end(), "ridmap") != names.end()));
 }
+
+// tmpcopyup (runc's extension): a flag of its own, never tmpfs data (tmpfs refuses it).
+BOOST_AUTO_TEST_CASE(mount_options_tmpcopyup_is_not_data) {
+    auto o = parse_mount_options({"rw", "tmpcopyup", "size=1m"});
+    BOOST_TEST(o.copy_up);
+    BOOST_TEST(o.data == "size=1m");
+    BOOST_TEST(!parse_mount_options({"size=1m"}).copy_up);
+    auto names = rt::linux::known_mount_options();
+    BOOST_TEST((std::find(names.begin(), names.end(), "tmpcopyup") != names.end()));
+}
