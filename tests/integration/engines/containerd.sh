@@ -146,6 +146,8 @@ ctr_setup() {
   must "${CTR[@]}" image import --base-name "${IMAGE%:*}" "$WORK/image.tar"
   defer ctr_cleanup
   RUNC_OPTS=(--runc-binary "$ENGINE_RUNTIME" --runc-root "$RUNTIME_ROOT" --fifo-dir "$WORK/fifo")
+  # ctr task exec keeps its own FIFOs in /run/containerd/fifo unless told otherwise
+  EXEC_OPTS=(--fifo-dir "$WORK/fifo")
   ID=rteng-$UNIQ
 }
 
@@ -204,11 +206,11 @@ case_exec() {
   task_status "$ID-e"
   [ "$STATE" = RUNNING ] || fail "after run -d the task is '$STATE'"
   say "exec: output, exit code, pid namespace"
-  c_rc 5 task exec --exec-id x1 "$ID-e" /bin/sh -c 'echo from-exec; exit 5'
+  c_rc 5 task exec "${EXEC_OPTS[@]}" --exec-id x1 "$ID-e" /bin/sh -c 'echo from-exec; exit 5'
   expect_out from-exec
-  c_rc 0 task exec --exec-id x2 "$ID-e" /bin/sh -c 'tr "\0" " " </proc/1/cmdline'
+  c_rc 0 task exec "${EXEC_OPTS[@]}" --exec-id x2 "$ID-e" /bin/sh -c 'tr "\0" " " </proc/1/cmdline'
   expect_out_has trap
-  run "${CTR[@]}" task exec --exec-id x3 "$ID-e" /no/such/binary
+  run "${CTR[@]}" task exec "${EXEC_OPTS[@]}" --exec-id x3 "$ID-e" /no/such/binary
   ((RC != 0)) || fail "exec of a missing binary succeeded"
   runtime_was_called exec
   c_must task kill "$ID-e"
@@ -258,7 +260,7 @@ case_pause() {
   task_status "$ID-p"
   [ "$STATE" = RUNNING ] || fail "after resume the task is '$STATE'"
   [ "$(freezer_state "$pid")" = THAWED ] || fail "after resume the freezer is $(freezer_state "$pid")"
-  c_rc 0 task exec --exec-id x1 "$ID-p" /bin/echo alive
+  c_rc 0 task exec "${EXEC_OPTS[@]}" --exec-id x1 "$ID-p" /bin/echo alive
   expect_out alive
   runtime_was_called pause
   runtime_was_called resume
@@ -282,7 +284,7 @@ case_tty() {
   [[ "$OUT" == *"/dev/pts/"* ]] || fail "ctr run -t: no terminal in the container: '$OUT'"
   say "exec -t: the exec'd process has a terminal"
   c_must run -d "${RUNC_OPTS[@]}" "$IMAGE" "$ID-u" "${LONG_CMD[@]}"
-  in_pty "${CTR[*]} task exec -t --exec-id x1 $ID-u /bin/sh -c 'test -t 0 && test -t 1 && tty'"
+  in_pty "${CTR[*]} task exec ${EXEC_OPTS[*]} -t --exec-id x1 $ID-u /bin/sh -c 'test -t 0 && test -t 1 && tty'"
   ((RC == 0)) || {
     _show "ctr task exec -t"
     fail "ctr task exec -t: exit code $RC"
@@ -308,7 +310,7 @@ case_kill() {
   runtime_was_called kill
   say "kill --all: every process of the container gets the signal"
   c_must run -d "${RUNC_OPTS[@]}" "$IMAGE" "$ID-a" "${LONG_CMD[@]}"
-  c_must task exec -d --exec-id x1 "$ID-a" /bin/sleep 600 2>/dev/null
+  c_must task exec "${EXEC_OPTS[@]}" -d --exec-id x1 "$ID-a" /bin/sleep 600 2>/dev/null
   c_must task kill --all -s SIGKILL "$ID-a"
   wait_stopped "$ID-a"
   grep -q "kill --all $ID-a 9" "$RUNTIME_LOG" || fail "the shim did not call 'kill --all $ID-a 9'"
@@ -360,7 +362,7 @@ case_readonly() {
 case_exec-user-tty() {
   c_must run -d "${RUNC_OPTS[@]}" "$IMAGE" "$ID-x" "${LONG_CMD[@]}"
   say "exec -t --user 65534: a terminal, owned by the process's user"
-  in_pty "${CTR[*]} task exec -t --user 65534 --exec-id x1 $ID-x /bin/sh -c 'id -u; tty; stat -c %u \$(tty)'"
+  in_pty "${CTR[*]} task exec ${EXEC_OPTS[*]} -t --user 65534 --exec-id x1 $ID-x /bin/sh -c 'id -u; tty; stat -c %u \$(tty)'"
   ((RC == 0)) || {
     _show "ctr task exec -t --user 65534"
     fail "ctr task exec -t --user 65534: exit code $RC"
