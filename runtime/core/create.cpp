@@ -354,6 +354,18 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     // spec's "MUST NOT move the interface out" is about deleting a container, and a failed
     // create must leave nothing behind (runc leaves it to the namespace's destruction, which
     // destroys virtual devices). Undone before the init is killed (newest first).
+    // A new network namespace gets lo up before anything runs in it (runc, crun; the spec is
+    // silent). A joined one is left as it is.
+    if (out.namespaces->new_flags & CLONE_NEWNET) {
+        std::string path = "/proc/" + std::to_string(child.pid) + "/ns/net";
+        base::UniqueFd netns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!netns) throw Error("open " + path, errno);
+        try {
+            linux::set_loopback_up(netns.get());
+        } catch (Error& e) {
+            throw e.context("network namespace");
+        }
+    }
     if (!spec.linux->netDevices.empty()) {
         base::UniqueFd own;
         int netns = out.namespaces->join_fd(CLONE_NEWNET);

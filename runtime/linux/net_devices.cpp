@@ -287,3 +287,15 @@ void move_net_devices(const std::map<std::string, oci::NetDevice>& devices, int 
 }
 
 }  // namespace rt::linux
+
+namespace rt::linux {
+
+void set_loopback_up(int netns_fd) {
+    std::optional<netlink::Socket> s;
+    // The socket stays bound to the namespace it was opened in; the request is sent from here.
+    netlink::run_switched_to_netns(netns_fd, [&] { s.emplace(NETLINK_ROUTE); });
+    netlink::Message m = netlink::set_up_by_name_msg("lo");
+    s->request(m);
+}
+
+}  // namespace rt::linux

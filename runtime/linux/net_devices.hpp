@@ -24,4 +24,9 @@ void check_net_devices_target(const NamespacePlan& ns);
 void move_net_devices(const std::map<std::string, oci::NetDevice>& devices, int netns_fd,
                       base::Rollback& rollback);
 
+// Sets `lo` up in the network namespace `netns_fd` (a new one: its only device, down).
+// runc (the "loopback" network its spec conversion adds for a new network namespace) and
+// crun do it; workloads assume 127.0.0.1 works. Throws rt::Error.
+void set_loopback_up(int netns_fd);
+
 }  // namespace rt::linux

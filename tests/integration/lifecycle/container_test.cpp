@@ -77,6 +77,15 @@ BOOST_AUTO_TEST_CASE(user_namespace_with_mappings) {
     BOOST_TEST(l[1] == "0");
 }
 
+// A new network namespace has lo up with 127.0.0.1 when the process starts (runc and crun
+// bring it up; the kernel makes it down). IFF_UP is bit 0 of /sys/class/net/lo/flags.
+BOOST_AUTO_TEST_CASE(loopback_is_up_in_a_new_network_namespace) {
+    Env env;
+    std::string out =
+        out_of(env, "cat /sys/class/net/lo/flags; ip -4 addr show dev lo | grep -o 'inet [0-9.]*'");
+    BOOST_TEST(out == "0x9\ninet 127.0.0.1\n", out);  // IFF_UP | IFF_LOOPBACK
+}
+
 BOOST_AUTO_TEST_CASE(hostname_and_domainname) {
     Env env;
     env.set("/hostname", "\"box-1\"");
