@@ -23,6 +23,7 @@
 #include "core/container.hpp"
 #include "core/created.hpp"
 #include "linux/hooks.hpp"
+#include "linux/host_rootfs.hpp"
 #include "linux/init.hpp"
 #include "linux/launcher.hpp"
 #include "linux/namespaces.hpp"
@@ -116,9 +117,15 @@ linux::InitPlan build_init_plan(const oci::Spec& spec, const CreateOptions& o,
         throw Error("config.json: /root/path: " + plan.rootfs + " is not a directory",
                     ErrorKind::InvalidArgument);
     plan.namespaces = &ns;
-    if (!ns.has(CLONE_NEWNS))
-        throw Error("config.json: /linux/namespaces: a mount namespace is required",
-                    ErrorKind::InvalidArgument);
+    // config-linux.md: a namespace type that is not listed is inherited from the runtime. In
+    // rt's mount namespace the init still binds the rootfs and mounts under it, and chroots
+    // (runc does the same); rt removes that bind on delete (linux/host_rootfs.hpp).
+    plan.shared_mount_ns = !ns.has(CLONE_NEWNS);
+    if (plan.shared_mount_ns && (ns.new_flags & CLONE_NEWUSER))
+        throw Error(
+            "config.json: /linux/namespaces: a new user namespace needs a mount namespace too "
+            "(the container's root could not mount its rootfs in rt's mount namespace)",
+            ErrorKind::InvalidArgument);
     if (ns.new_flags & CLONE_NEWUSER) {
         if (spec.linux->uidMappings.empty() || spec.linux->gidMappings.empty())
             throw Error(
@@ -323,6 +330,18 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     base::UniqueFd cgroup_fd = cg.open_unified_dir();
     linux::SpawnOptions spawn_options;
     spawn_options.cgroup_fd = cgroup_fd.get();
+
+    // No mount namespace: the init's mounts land in rt's namespace; what the rootfs path
+    // showed before is recorded so a failed create and delete can remove the init's bind
+    // (undone after the init is killed: registered before it).
+    if (plan.shared_mount_ns) {
+        uint64_t before = linux::record_host_rootfs(dir.fd(), plan.rootfs);
+        rollback.add("rootfs bind in rt's mount namespace", [rootfs = plan.rootfs, before] {
+            std::string message;
+            if (!linux::detach_host_rootfs(rootfs, before, message))
+                base::log_warning("undo rootfs bind: " + message);
+        });
+    }
 
     // ---- 5. clone the init: it waits for Go
     child = linux::spawn_init(plan, spec, spawn_options);

@@ -1,5 +1,6 @@
 // `rt exec`: a new process in a running container, set up by the same process steps as the
 // container's init (linux/process.cpp) after joining all of the init's namespaces.
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -147,6 +148,16 @@ int Runtime::exec(const ExecOptions& o) {
     int pid_time = differ & (CLONE_NEWPID | CLONE_NEWTIME);
     plan.join_flags = differ & ~(CLONE_NEWPID | CLONE_NEWTIME);
     plan.close_fds.push_back(dir.fd());
+    base::UniqueFd init_root;
+    if (!(differ & CLONE_NEWNS)) {
+        init_root = base::open_fd("/proc/" + std::to_string(record.pid) + "/root",
+                                  O_PATH | O_DIRECTORY);
+        // Checked again: the pid was the container's init when the pidfd was opened.
+        if (!base::open_pidfd(record.pid, record.start_time))
+            throw Error("cannot exec in container \"" + o.id + "\": it is not running",
+                        ErrorKind::WrongState);
+        plan.root_fd = init_root.get();
+    }
 
     base::UniqueFd console, receiver;
     if (process.terminal) {

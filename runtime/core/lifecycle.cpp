@@ -16,6 +16,7 @@
 #include "core/created.hpp"
 #include "core/foreground.hpp"
 #include "linux/hooks.hpp"
+#include "linux/host_rootfs.hpp"
 #include "linux/terminal.hpp"
 #include "net/attach.hpp"
 #include "rt/error.hpp"
@@ -52,6 +53,14 @@ std::optional<oci::Spec> stored_config(const ContainerDir& dir) {
 }
 
 // Kills what is left in the container's cgroup and removes it from every hierarchy.
+// A container without a mount namespace: its rootfs bind in rt's namespace. A failure is a
+// warning: delete goes on (the state dir keeps nothing that could retry it).
+void remove_host_rootfs(const ContainerDir& dir, const std::string& id) {
+    std::string message;
+    if (!linux::remove_host_rootfs(dir.fd(), message))
+        base::log_warning("delete " + id + ": " + message);
+}
+
 void destroy_cgroup(const ContainerDir& dir) {
     if (auto cg = cgroup::load_for_container(dir.fd())) {
         try {
@@ -186,6 +195,7 @@ void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run
         base::pidfd_wait_exit(pidfd.get(), -1);
     }
     destroy_cgroup(dir);
+    remove_host_rootfs(dir, record.id);
     if (run_poststop) {
         auto spec = stored_config(dir);
         if (spec && spec->hooks && !spec->hooks->poststop.empty()) {
@@ -207,6 +217,7 @@ void Runtime::remove(const std::string& id, bool force) {
                             "use delete --force",
                         ErrorKind::WrongState);
         destroy_cgroup(dir);
+        remove_host_rootfs(dir, id);
         // Networks it attached before it was killed (networks.json is written after each
         // ADD): DEL them with an empty CNI_NETNS, as the netns died with the init; plugins
         // still release the leases and host-side state they hold.

@@ -67,6 +67,8 @@ struct InitPlan {
     bool default_devices = true;           // false when /dev is bind-mounted from the host
     bool parent_hooks = false;             // prestart/createRuntime exist: sync RunHooks
     bool no_pivot = false;
+    // No mount namespace in the config: the init shares rt's (see linux/host_rootfs.hpp).
+    bool shared_mount_ns = false;
     bool no_new_keyring = false;
 
     int sync_fd = -1;            // child end of the sync socketpair

@@ -565,6 +565,9 @@ bool make_parent_mount_private(const char* path, ChildCtx& ctx) noexcept {
 }  // namespace
 
 bool step_rootfs_propagation(InitPlan& plan, ChildCtx& ctx) noexcept {
+    // In rt's own mount namespace the host's propagation is not ours to change (runc makes the
+    // host's / rslave here); the rootfs bind is made private instead (step_bind_rootfs).
+    if (plan.shared_mount_ns) return true;
     unsigned long p = propagation_before_pivot(plan.rootfs_propagation);
     if (::mount(nullptr, "/", nullptr, p, nullptr) != 0)
         return ctx.fail(errno, "make / %s",
@@ -579,6 +582,10 @@ bool step_bind_rootfs(InitPlan& plan, ChildCtx& ctx) noexcept {
     const char* r = plan.rootfs.c_str();
     if (::mount(r, r, nullptr, MS_BIND | MS_REC, nullptr) != 0)
         return ctx.fail(errno, "bind rootfs %s on itself", r);
+    // rt's mount namespace: what is mounted under the bind must not propagate to the host's
+    // peers of the mount the rootfs is on.
+    if (plan.shared_mount_ns && ::mount(nullptr, r, nullptr, MS_PRIVATE | MS_REC, nullptr) != 0)
+        return ctx.fail(errno, "make the rootfs bind %s private", r);
     g_rootfd = ::open(r, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (g_rootfd < 0) return ctx.fail(errno, "open rootfs %s", r);
     return true;
@@ -660,7 +667,14 @@ bool step_create_cwd(InitPlan& plan, ChildCtx& ctx) noexcept {
 
 bool step_pivot_root(InitPlan& plan, ChildCtx& ctx) noexcept {
     const char* r = plan.rootfs.c_str();
-    if (plan.no_pivot) {
+    if (plan.shared_mount_ns) {
+        // rt's mount namespace: chroot, as runc does without a mount namespace. pivot_root
+        // would swap the host's root, and --no-pivot's MS_MOVE would move the rootfs over the
+        // host's / (runc does that with --no-pivot): rt chroots for --no-pivot too.
+        if (::chdir(r) != 0) return ctx.fail(errno, "chdir %s", r);
+        if (::chroot(".") != 0) return ctx.fail(errno, "chroot %s", r);
+        if (::chdir("/") != 0) return ctx.fail(errno, "chdir /");
+    } else if (plan.no_pivot) {
         if (::chdir(r) != 0) return ctx.fail(errno, "chdir %s", r);
         if (::mount(r, "/", nullptr, MS_MOVE, nullptr) != 0)
             return ctx.fail(errno, "move rootfs to /");
@@ -697,7 +711,7 @@ bool step_root_propagation(InitPlan& plan, ChildCtx& ctx) noexcept {
     // Not again for rslave and rprivate: the rootfs bind has them already. (After "rshared",
     // the rootfs bind is private: see step_rootfs_propagation.)
     unsigned long p = plan.rootfs_propagation;
-    bool done = p == (MS_SLAVE | MS_REC) || p == (MS_PRIVATE | MS_REC);
+    bool done = !plan.shared_mount_ns && (p == (MS_SLAVE | MS_REC) || p == (MS_PRIVATE | MS_REC));
     if (p && !done && ::mount(nullptr, "/", nullptr, p, nullptr) != 0)
         return ctx.fail(errno, "apply rootfsPropagation to /");
     return true;

@@ -38,6 +38,11 @@ bool step_join_namespaces(TenantPlan& plan, ChildCtx& ctx) noexcept {
     if (plan.join_flags && ::setns(plan.init_pidfd, plan.join_flags) != 0)
         return ctx.fail(errno, "setns into the container's namespaces (0x%x)", plan.join_flags);
     ::close(plan.init_pidfd);
+    if (plan.root_fd >= 0) {
+        if (::fchdir(plan.root_fd) != 0 || ::chroot(".") != 0)
+            return ctx.fail(errno, "chroot into the container's root");
+        ::close(plan.root_fd);
+    }
     return true;
 }
 

@@ -18,6 +18,9 @@ namespace rt::linux {
 struct TenantPlan {
     int init_pidfd = -1;  // pidfd of the container's init
     int join_flags = 0;   // namespaces of the init that differ from ours (minus pid/time)
+    // The init's root (/proc/<pid>/root) when it shares our mount namespace (a container
+    // without one): there joining nothing would leave the process at the host's root.
+    int root_fd = -1;
     int sync_fd = -1;
     std::vector<int> close_fds;
     ProcessPlan process;

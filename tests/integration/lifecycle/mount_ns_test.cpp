@@ -72,3 +72,104 @@ BOOST_AUTO_TEST_CASE(rshared_volume_propagates_to_the_host) {
     // The container's own tree stayed out of the host's namespace.
     BOOST_TEST(host_mounts_under(env.rootfs()).empty());
 }
+
+namespace {
+
+// The host's mountinfo line of `point` without the mount ids (field 1 and 2).
+std::string host_mount_line(const std::string& point) {
+    for (const auto& l : lines(read_file("/proc/self/mountinfo"))) {
+        size_t pos = 0;
+        for (int field = 0; field < 4 && pos != std::string::npos; ++field)
+            pos = l.find(' ', pos + 1);
+        if (pos == std::string::npos) continue;
+        if (l.substr(pos + 1, l.find(' ', pos + 1) - pos - 1) == point)
+            return l.substr(l.find(' ', l.find(' ') + 1) + 1);
+    }
+    return "";
+}
+
+// A bundle without a mount namespace: runc refuses maskedPaths and readonlyPaths there
+// ("unable to restrict sys entries without a private MNT namespace"), and so does rt.
+void without_mount_namespace(Env& env) {
+    env.set("/linux/namespaces", R"([{"type":"pid"},{"type":"ipc"},{"type":"uts"}])");
+    env.remove("/linux/maskedPaths");
+    env.remove("/linux/readonlyPaths");
+}
+
+std::string host_ns(const char* name) {
+    char buf[256];
+    ssize_t n = ::readlink((std::string("/proc/self/ns/") + name).c_str(), buf, sizeof buf - 1);
+    buf[n < 0 ? 0 : n] = '\0';
+    return buf;
+}
+
+}  // namespace
+
+// config-linux.md: a namespace type that is not listed is inherited from the runtime. The
+// container shares rt's mount namespace, is chrooted into its rootfs with its mounts (under a
+// bind of the rootfs in rt's namespace, as runc), exec lands there too, and delete leaves the
+// host's mount table as it was (runc 1.1.5 leaves the rootfs bind and every mount under it,
+// and makes the host's / rslave).
+BOOST_AUTO_TEST_CASE(no_mount_namespace_shares_rts_and_leaves_nothing_mounted) {
+    Env env;
+    env.own_rootfs();
+    without_mount_namespace(env);
+    write_file(env.rootfs() + "/marker", "in the rootfs\n");
+    env.set("/process/args", R"(["sleep","1000"])");
+    const std::string root_before = host_mount_line("/");
+    BOOST_REQUIRE(!root_before.empty());
+    BOOST_REQUIRE(host_mounts_under(env.rootfs()).empty());
+    std::string id = env.id("nomntns");
+    Result r = env.rt({"create", "-b", env.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    BOOST_TEST(!host_mounts_under(env.rootfs()).empty(), "the init's mounts are in rt's namespace");
+    r = env.rt({"start", id});
+    BOOST_TEST(r.code == 0, r.err);
+    r = env.rt({"exec", id, "sh", "-c",
+                "cat /marker; readlink /proc/self/ns/mnt; grep -c ' /proc ' /proc/self/mountinfo; "
+                "test -c /dev/null && echo dev"});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == "in the rootfs\n" + host_ns("mnt") + "\n1\ndev\n");
+    int pid = env.pid(id);
+    BOOST_REQUIRE(pid > 0);
+    BOOST_TEST(read_file("/proc/" + std::to_string(pid) + "/root/marker") == "in the rootfs\n");
+    r = env.rt({"delete", "--force", id});
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.err == "");
+    BOOST_TEST(host_mounts_under(env.rootfs()).empty());
+    BOOST_TEST(host_mount_line("/") == root_before);  // propagation of the host's / unchanged
+}
+
+// The init itself sees the rootfs (not only exec), and a create that fails after the init
+// mounted things in rt's namespace leaves none of them behind.
+BOOST_AUTO_TEST_CASE(no_mount_namespace_run_and_failed_create) {
+    Env env;
+    without_mount_namespace(env);
+    env.sh("test -x /bin/busybox && readlink /proc/self/ns/mnt");
+    Result r = env.run_container();
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == host_ns("mnt") + "\n");
+    BOOST_TEST(host_mounts_under(env.rootfs()).empty());
+
+    // The last mount fails (its bind source is missing): /proc, /dev... are mounted by then.
+    env.set("/mounts/-",
+            R"({"destination":"/mnt","type":"bind","source":"/nonexistent-rt-test","options":["rbind"]})");
+    r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("/nonexistent-rt-test") != std::string::npos, r.err);
+    BOOST_TEST(host_mounts_under(env.rootfs()).empty());
+}
+
+// A new user namespace cannot mount in rt's mount namespace: refused before anything exists.
+BOOST_AUTO_TEST_CASE(no_mount_namespace_with_a_new_user_namespace_is_refused) {
+    Env env;
+    without_mount_namespace(env);
+    env.set("/linux/namespaces", R"([{"type":"pid"},{"type":"user"},{"type":"uts"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    Result r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("/linux/namespaces: a new user namespace needs a mount namespace") !=
+                   std::string::npos,
+               r.err);
+}
