@@ -32,8 +32,15 @@ std::optional<ProcStat> proc_stat(pid_t pid) noexcept {
     p += 2;
     ProcStat st;
     st.state = *p;
-    // After the state (field 3), skip to field 22.
+    // After the state (field 3), skip to field 5 (pgrp), then to field 22.
     int field = 3;
+    while (*p && field < 5) {
+        if (*p == ' ') ++field;
+        ++p;
+    }
+    int pgrp = 0;
+    std::from_chars(p, buf + n, pgrp);
+    st.pgrp = pgrp;
     while (*p && field < 22) {
         if (*p == ' ') ++field;
         ++p;

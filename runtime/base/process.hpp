@@ -14,6 +14,7 @@ namespace rt::base {
 
 struct ProcStat {
     char state = '?';         // R S D Z T ...
+    pid_t pgrp = 0;           // field 5: process group
     uint64_t start_time = 0;  // field 22: clock ticks after boot
 };
 

@@ -12,11 +12,12 @@
 
 namespace rt::cgroup {
 
-Manager create_for_container(const oci::Spec& spec, const std::string& id, bool systemd) {
+Manager create_for_container(const oci::Spec& spec, const std::string& id, bool systemd,
+                             const Manager::IntentFn& intent) {
     static const oci::Linux kNoLinux;
     const oci::Linux& linux = spec.linux ? *spec.linux : kNoLinux;
     CgroupPath path = resolve_cgroups_path(linux.cgroupsPath, id, systemd);
-    Manager m = Manager::create(detect_layout(), path);
+    Manager m = Manager::create(detect_layout(), path, intent);
     DestroyGuard guard(m);
     oci::Resources resources = linux.resources ? *linux.resources : oci::Resources{};
     resources.devices = container_device_rules(linux);

@@ -15,8 +15,9 @@ inline constexpr const char* kStateFile = "cgroup.json";
 
 // Detects the host layout, resolves linux.cgroupsPath (the systemd form when `systemd`),
 // creates the cgroup and applies linux.resources with the device rules runc adds
-// (container_device_rules). Leaves nothing behind on failure.
-Manager create_for_container(const oci::Spec& spec, const std::string& id, bool systemd);
+// (container_device_rules). Leaves nothing behind on failure. intent: see Manager::create.
+Manager create_for_container(const oci::Spec& spec, const std::string& id, bool systemd,
+                             const Manager::IntentFn& intent = {});
 // Resources that can only be written once the init is in the cgroup (a pids limit of 0).
 void apply_after_enter(const Manager& m, const oci::Spec& spec);
 

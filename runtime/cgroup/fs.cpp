@@ -210,42 +210,6 @@ std::optional<uint64_t> read_u64_if_exists(const std::string& path, uint64_t max
     return parse_value(*text, max_value, path);
 }
 
-std::vector<std::string> mkdir_parents(const std::string& path) {
-    // The common case, the parent exists: one mkdir, no lookups (a container's create
-    // makes one cgroup per v1 hierarchy, nine on this kind of host).
-    if (::mkdir(path.c_str(), 0755) == 0) return {path};
-    if (errno == EEXIST) return {};
-    if (errno != ENOENT) throw Error("mkdir " + path, errno);
-    // Another rt may remove an empty shared ancestor between our mkdirs (its container's
-    // delete): start over a few times when a parent vanishes (ENOENT).
-    for (int attempt = 0;; ++attempt) {
-        std::vector<std::string> missing;  // deepest first
-        std::string cur = path;
-        while (cur.size() > 1 && !exists(cur)) {
-            missing.push_back(cur);
-            size_t slash = cur.find_last_of('/');
-            if (slash == std::string::npos || slash == 0) break;
-            cur.resize(slash);
-        }
-        std::vector<std::string> created;  // top-down here, reversed before returning
-        int err = 0;
-        std::string failed;
-        for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-            if (::mkdir(it->c_str(), 0755) == 0) {
-                created.push_back(*it);
-                continue;
-            }
-            if (errno == EEXIST) continue;  // created meanwhile by someone else: not ours
-            err = errno;
-            failed = *it;
-            break;
-        }
-        if (err == 0) return {created.rbegin(), created.rend()};
-        for (auto c = created.rbegin(); c != created.rend(); ++c) ::rmdir(c->c_str());
-        if (err != ENOENT || attempt >= 3) throw Error("mkdir " + failed, err);
-    }
-}
-
 int remove_cgroup_tree(const std::string& path) noexcept {
     // A container's cgroup usually has no child cgroups: try the rmdir before listing it
     // (v1 refuses a cgroup with children with EBUSY, v2 with ENOTEMPTY).

@@ -52,9 +52,6 @@ uint64_t parse_value(std::string_view text, uint64_t max_value, const std::strin
 // Reads a file holding one number (or "max"); nullopt when the file does not exist.
 std::optional<uint64_t> read_u64_if_exists(const std::string& path, uint64_t max_value = 0);
 
-// Creates path and its missing parents (mode 0755); returns the directories it created,
-// deepest first. Throws rt::Error; on failure removes what it created.
-std::vector<std::string> mkdir_parents(const std::string& path);
 // Removes a cgroup directory and the cgroups below it (deepest first). ENOENT is success.
 // Returns 0 or the errno of the first rmdir that failed.
 int remove_cgroup_tree(const std::string& path) noexcept;

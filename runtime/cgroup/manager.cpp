@@ -13,6 +13,7 @@
 #include <csignal>
 #include <ctime>
 
+#include "base/crash_point.hpp"
 #include "base/log.hpp"
 #include "cgroup/controllers.hpp"
 #include "cgroup/fs.hpp"
@@ -156,24 +157,98 @@ const Node* Manager::node_for(std::string_view controller) const noexcept {
     return nullptr;
 }
 
-Manager Manager::create(const Layout& layout, const CgroupPath& path) {
+namespace {
+
+// The directories of `path` that do not exist, deepest first, up to (not including) `top`,
+// the hierarchy's mount point.
+std::vector<std::string> missing_dirs(const std::string& path, const std::string& top) {
+    std::vector<std::string> out;
+    std::string cur = path;
+    while (cur.size() > top.size() && !fs::exists(cur)) {
+        out.push_back(cur);
+        cur.resize(cur.find_last_of('/'));
+    }
+    return out;
+}
+
+bool self_or_ancestor(const std::string& dir, const std::string& of) {
+    return dir.size() <= of.size() && of.compare(0, dir.size(), dir) == 0 &&
+           (dir.size() == of.size() || of[dir.size()] == '/');
+}
+
+// Makes the directories planned in node.created (the intent, persisted by `intent` before
+// any of them exists) up to `target`, top-down.
+class DirMaker {
+  public:
+    DirMaker(const Manager& m, const Manager::IntentFn& intent) : m_(m), intent_(intent) {}
+    void record() const {
+        if (intent_) intent_(m_);
+    }
+
+    void make(Node& node, const std::string& target) {
+        for (int attempt = 0;; ++attempt) {
+            std::vector<std::string> todo;  // top-down
+            for (auto it = node.created.rbegin(); it != node.created.rend(); ++it)
+                if (self_or_ancestor(*it, target) &&
+                    std::find(made_.begin(), made_.end(), *it) == made_.end())
+                    todo.push_back(*it);
+            int err = 0;
+            std::string failed;
+            for (const auto& d : todo) {
+                if (::mkdir(d.c_str(), 0755) == 0) {
+                    made_.push_back(d);
+                    base::crash_point(base::CrashPoint::CgroupMkdir);
+                    continue;
+                }
+                if (errno == EEXIST) {
+                    // Made by someone else since it was planned: not ours to remove.
+                    node.created.erase(std::find(node.created.begin(), node.created.end(), d));
+                    record();
+                    continue;
+                }
+                err = errno;
+                failed = d;
+                break;
+            }
+            if (err == 0) return;
+            if (err != ENOENT || attempt >= 3) throw Error("mkdir " + failed, err);
+            // A parent vanished (another container's delete removed an empty shared
+            // ancestor): plan it again, recorded before it is made again.
+            for (const auto& d : missing_dirs(target, node.mount_point)) {
+                made_.erase(std::remove(made_.begin(), made_.end(), d), made_.end());
+                if (std::find(node.created.begin(), node.created.end(), d) == node.created.end())
+                    node.created.push_back(d);
+            }
+            std::sort(
+                node.created.begin(), node.created.end(),
+                [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+            record();
+        }
+    }
+
+  private:
+    const Manager& m_;
+    const Manager::IntentFn& intent_;
+    std::vector<std::string> made_;
+};
+
+}  // namespace
+
+Manager Manager::create(const Layout& layout, const CgroupPath& path, const IntentFn& intent) {
     Manager m;
     m.kind_ = layout.kind;
     try {
+        // 1. plan: every node and the directories it lacks, recorded before any is made, so
+        //    that a crash at any moment leaves a record of all this container may have made
+        //    and of nothing that existed before it (docs/security.md "Crash consistency").
         for (const auto& h : layout.v1) {
             Node n;
             n.mount_point = h.mount_point;
             n.controllers = h.controllers;
             n.path = hierarchy_path(path, own_v1(layout, h), false);
             n.dir = dir_for(h.mount_point, h.root, n.path);
-            m.nodes_.push_back(n);
-            Node& node = m.nodes_.back();
-            node.created = fs::mkdir_parents(node.dir);
-            if (h.has("cpuset")) detail::init_cpuset_dirs(node.created);
-            bool preexisting = node.created.empty() || node.created.front() != node.dir;
-            if (preexisting && has_processes(node.dir))
-                throw Error("cgroup " + node.dir + " already exists and has processes",
-                            ErrorKind::AlreadyExists);
+            n.created = missing_dirs(n.dir, n.mount_point);
+            m.nodes_.push_back(std::move(n));
         }
         if (layout.unified) {
             const auto& u = *layout.unified;
@@ -183,28 +258,40 @@ Manager Manager::create(const Layout& layout, const CgroupPath& path) {
             n.mount_point = u.mount_point;
             n.path = hierarchy_path(path, own == layout.own.end() ? "/" : own->second, true);
             n.dir = dir_for(u.mount_point, u.root, n.path);
-            m.nodes_.push_back(n);
-            Node& node = m.nodes_.back();
+            n.created = missing_dirs(n.dir, n.mount_point);
+            m.nodes_.push_back(std::move(n));
+        }
+        DirMaker maker(m, intent);
+        maker.record();
+        // 2. make them
+        auto check_preexisting = [](const Node& node) {
+            bool preexisting = node.created.empty() || node.created.front() != node.dir;
+            if (preexisting && has_processes(node.dir))
+                throw Error("cgroup " + node.dir + " already exists and has processes",
+                            ErrorKind::AlreadyExists);
+        };
+        for (auto& node : m.nodes_) {
+            if (node.unified) continue;
+            maker.make(node, node.dir);
+            if (node.has("cpuset")) detail::init_cpuset_dirs(node.created);
+            check_preexisting(node);
+        }
+        for (auto& node : m.nodes_) {
+            if (!node.unified) continue;
             std::string parent = node.dir.substr(0, node.dir.find_last_of('/'));
             // Ancestors first (enabling controllers top-down needs them), then the leaf.
-            if (parent.size() > u.mount_point.size()) node.created = fs::mkdir_parents(parent);
-            std::string anc = u.mount_point;
+            if (parent.size() > node.mount_point.size()) maker.make(node, parent);
+            std::string anc = node.mount_point;
             enable_controllers(anc);
-            size_t pos = u.mount_point.size();
+            size_t pos = node.mount_point.size();
             while (pos < parent.size()) {
                 size_t next = parent.find('/', pos + 1);
                 anc = parent.substr(0, next);
                 enable_controllers(anc);
                 pos = next == std::string::npos ? parent.size() : next;
             }
-            if (::mkdir(node.dir.c_str(), 0755) == 0) {
-                node.created.insert(node.created.begin(), node.dir);
-            } else if (errno != EEXIST) {
-                throw Error("mkdir " + node.dir, errno);
-            } else if (has_processes(node.dir)) {
-                throw Error("cgroup " + node.dir + " already exists and has processes",
-                            ErrorKind::AlreadyExists);
-            }
+            maker.make(node, node.dir);
+            check_preexisting(node);
             node.controllers = read_words(fs::join(node.dir, "cgroup.controllers"));
         }
     } catch (Error& e) {

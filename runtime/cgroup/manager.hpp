@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,7 +41,8 @@ struct Node {
     std::string path;                      // cgroup path within the hierarchy: "/a/b"
     std::string dir;                       // mount_point + path (minus the mount root)
     std::vector<std::string> controllers;  // v1: the hierarchy's; v2: enabled for dir
-    std::vector<std::string> created;      // dirs rt created, deepest first; destroy removes
+    std::vector<std::string> created;      // dirs rt made (or, during create, is about to
+                                           // make), deepest first; destroy removes them
 
     bool has(std::string_view controller) const noexcept;
 };
@@ -58,10 +60,18 @@ class OomWatcher;
 
 class Manager {
   public:
+    // Called with the manager whose nodes list, in `created`, the directories create() is
+    // about to make: the caller persists serialize() (cgroup.json) before any is made, so
+    // that destroy() after a crash removes exactly what this container made.
+    using IntentFn = std::function<void(const Manager&)>;
+
     // Creates the container's cgroup on every hierarchy of layout. A leaf that already
     // exists is joined (and left in place by destroy) unless it has processes (error).
+    // intent runs once before the first mkdir, and again whenever the plan changes (a
+    // planned directory made meanwhile by someone else, a parent that vanished).
     // On failure removes every directory it created and throws rt::Error.
-    static Manager create(const Layout& layout, const CgroupPath& path);
+    static Manager create(const Layout& layout, const CgroupPath& path,
+                          const IntentFn& intent = {});
     // Rebuilds a manager from serialize(). Throws rt::Error on malformed text.
     static Manager load(std::string_view json);
     std::string serialize() const;

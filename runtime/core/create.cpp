@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/crash_point.hpp"
 #include "base/fs.hpp"
 #include "base/log.hpp"
 #include "base/process.hpp"
@@ -285,17 +286,22 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     // ---- 2. state dir: reserved atomically (a duplicate id touches nothing), locked
     ContainerDir dir = store_.reserve(o.id);
     rollback.add("state dir " + dir.path(), [this, id = o.id] { store_.remove(id); });
+    base::crash_point(base::CrashPoint::CreateReserved);
     // runtime.md steps 3-5, 12, 13: a create that fails from here on still runs the poststop
     // hooks, once the container is destroyed (undos run newest first); failures only warn.
     if (spec.hooks && !spec.hooks->poststop.empty()) {
-        rollback.add("poststop hooks", [&spec, id = o.id, bundle] {
+        rollback.add("poststop hooks", [this, &spec, id = o.id, bundle] {
             oci::State st;
             st.id = id;
             st.status = oci::Status::Stopped;
             st.bundle = bundle;
             st.annotations = spec.annotations;
+            // Recorded in the state dir, which its undo removes after this one (`dir` itself
+            // is gone by now when an error unwinds).
+            base::UniqueFd state(
+                ::open(store_.dir_of(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             linux::run_hooks_warning_on_failure(spec.hooks->poststop, "poststop",
-                                                oci::serialize_state(st));
+                                                oci::serialize_state(st), state.get());
         });
     }
     dir.lock();
@@ -304,6 +310,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     base::UniqueFd exec_sock = listen_exec_socket(dir);
     plan.start_fd = exec_sock.get();
     plan.close_fds.push_back(dir.fd());  // the child must not hold the lock
+    base::crash_point(base::CrashPoint::CreateConfigSaved);
 
     // ---- 3. console socket (the pty master goes there from inside the container)
     base::UniqueFd console;
@@ -324,9 +331,21 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     // ---- 4. cgroup: created and configured before any process exists, so a bad resource
     //         fails cheaply and the init never runs unlimited. On cgroup2 the init is
     //         cloned straight into it (CLONE_INTO_CGROUP); v1 hierarchies are joined in 6.
-    cg = cgroup::create_for_container(spec, o.id, o.systemd_cgroup);
+    //         Intent before resource: cgroup.json lists the directories about to be made
+    //         before the first mkdir, so a crash at any moment leaves delete a record of
+    //         exactly what this container made (docs/security.md "Crash consistency").
+    auto save_cgroup = [&dir](const cgroup::Manager& m) {
+        base::write_file_atomic_at(dir.fd(), cgroup::kStateFile, m.serialize(), 0600);
+    };
+    cg = cgroup::create_for_container(spec, o.id, o.systemd_cgroup,
+                                      [&save_cgroup](const cgroup::Manager& m) {
+                                          save_cgroup(m);
+                                          base::crash_point(base::CrashPoint::CgroupIntent);
+                                      });
     rollback.add("cgroup", [&cg] { cg.destroy(true); });
-    base::write_file_atomic_at(dir.fd(), cgroup::kStateFile, cg.serialize(), 0600);
+    base::crash_point(base::CrashPoint::CreateCgroupMade);
+    save_cgroup(cg);
+    base::crash_point(base::CrashPoint::CreateCgroupSaved);
     base::UniqueFd cgroup_fd = cg.open_unified_dir();
     linux::SpawnOptions spawn_options;
     spawn_options.cgroup_fd = cgroup_fd.get();
@@ -352,6 +371,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
         while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
         }
     });
+    base::crash_point(base::CrashPoint::CreateSpawned);
 
     // ---- 6. parent steps while the child waits: id maps, oom_score_adj, cgroup join
     if (plan.new_userns)
@@ -368,6 +388,7 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     cgroup_fd.reset();
     cg.enter(child.pid, spawn_options.cgroup_fd >= 0);
     cgroup::apply_after_enter(cg, spec);
+    base::crash_point(base::CrashPoint::CreateJoined);
     // config-linux.md "Network Devices": moved before anything runs in the namespace (hooks
     // included). Each moved device's undo puts it back in rt's namespace as it was: the
     // spec's "MUST NOT move the interface out" is about deleting a container, and a failed
@@ -431,13 +452,15 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go,
                               make_state(inside, oci::Status::Creating) + '\0' +
                                   make_state(inside, oci::Status::Created));
+    base::crash_point(base::CrashPoint::CreateGo);
 
     // ---- 7. prestart + createRuntime hooks: after the mounts, before pivot_root
     if (plan.parent_hooks) {
         linux::sync_expect(child.sync.get(), linux::SyncType::RunHooks, "create");
-        linux::run_hooks(spec.hooks->prestart, "prestart", creating);
-        linux::run_hooks(spec.hooks->createRuntime, "createRuntime", creating);
+        linux::run_hooks(spec.hooks->prestart, "prestart", creating, dir.fd());
+        linux::run_hooks(spec.hooks->createRuntime, "createRuntime", creating, dir.fd());
         linux::sync_send_or_throw(child.sync.get(), linux::SyncType::HooksDone);
+        base::crash_point(base::CrashPoint::CreateHooksDone);
     }
 
     // ---- 8. the init is ready and waits for start (with SCMP_ACT_NOTIFY, its filter is
@@ -445,8 +468,10 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     linux::hand_seccomp_fd_to_agent(child.sync.get(), child.pid, plan.process.security, creating,
                                     "create");
     linux::sync_expect(child.sync.get(), linux::SyncType::Ready, "create");
+    base::crash_point(base::CrashPoint::CreateReady);
     if (!o.pid_file.empty()) write_pid_file(o.pid_file, child.pid);
     dir.write_record(record);
+    base::crash_point(base::CrashPoint::CreateRecorded);
 
     rollback.commit();
     out.record = record;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 
+#include "base/crash_point.hpp"
 #include "base/fs.hpp"
 #include "base/process.hpp"
 #include "base/rollback.hpp"
@@ -194,6 +195,7 @@ int Runtime::exec(const ExecOptions& o) {
         while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
         }
     });
+    base::crash_point(base::CrashPoint::ExecSpawned);
     // execCPUAffinity.initial: before the process joins the container's cgroup (spec).
     if (plan.process.security.cpu_affinity_initial) {
         auto r =
@@ -202,7 +204,9 @@ int Runtime::exec(const ExecOptions& o) {
     }
     cgroup_fd.reset();
     if (cg) cg->enter(child.pid, spawn_options.cgroup_fd >= 0);
+    base::crash_point(base::CrashPoint::ExecJoined);
     linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go);
+    base::crash_point(base::CrashPoint::ExecGo);
     try {
         oci::State state;
         state.id = record.id;
@@ -216,6 +220,7 @@ int Runtime::exec(const ExecOptions& o) {
     } catch (Error& e) {
         throw e.context("exec");
     }
+    base::crash_point(base::CrashPoint::ExecReady);
     // After Ready only execve remains: its failure arrives as an Error message, success as EOF.
     {
         linux::SyncHeader h{};

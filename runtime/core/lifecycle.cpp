@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "base/crash_point.hpp"
 #include "base/fs.hpp"
 #include "base/log.hpp"
 #include "base/process.hpp"
@@ -50,6 +51,13 @@ std::optional<oci::Spec> stored_config(const ContainerDir& dir) {
         base::log_warning(std::string("read stored config: ") + e.what());
         return std::nullopt;
     }
+}
+
+// Hooks a killed rt left running (their records in the state dir): killed before anything
+// else, as they may act on the container.
+void kill_left_hooks(const ContainerDir& dir) {
+    for (const auto& m : linux::kill_recorded_hooks(dir.fd()))
+        base::log_warning("delete " + dir.id() + ": " + m);
 }
 
 // Kills what is left in the container's cgroup and removes it from every hierarchy.
@@ -101,6 +109,7 @@ void Runtime::start_container(ContainerDir& dir, const ContainerRecord& record) 
     ::unlinkat(dir.fd(), "exec.sock", 0);
     char go = 's';
     if (::send(conn.get(), &go, 1, MSG_NOSIGNAL) != 1) throw Error("signal start", errno);
+    base::crash_point(base::CrashPoint::StartSignalled);
     // EOF: execve succeeded (the connection is close-on-exec). Text: why it failed.
     std::string failure;
     char buf[1024];
@@ -129,7 +138,7 @@ void Runtime::start_container(ContainerDir& dir, const ContainerRecord& record) 
     if (spec && spec->hooks && !spec->hooks->poststart.empty()) {
         try {
             linux::run_hooks(spec->hooks->poststart, "poststart",
-                             make_state(record, oci::Status::Running));
+                             make_state(record, oci::Status::Running), dir.fd());
         } catch (Error& e) {
             throw destroyed(e.what());
         }
@@ -175,6 +184,7 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
 // ---------------------------------------------------------------- delete
 
 void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run_poststop) {
+    kill_left_hooks(dir);
     // networks: CNI DEL while the network namespace still exists (the init is alive), else
     // with an empty CNI_NETNS (plugins then release addresses and rules all the same). A
     // failed DEL is a warning: delete goes on, as runc's does when a hook fails.
@@ -188,21 +198,25 @@ void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run
                 base::log_warning("delete " + record.id + ": " + m);
         }
     }
+    base::crash_point(base::CrashPoint::DeleteNetworks);
     if (base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time)) {
         base::pidfd_signal(pidfd.get(), SIGKILL);
         // A paused container: a v1-frozen task dies only once thawed.
         if (auto cg = cgroup::load_for_container(dir.fd())) cg->thaw();
         base::pidfd_wait_exit(pidfd.get(), -1);
     }
+    base::crash_point(base::CrashPoint::DeleteKilled);
     destroy_cgroup(dir);
     remove_host_rootfs(dir, record.id);
+    base::crash_point(base::CrashPoint::DeleteCgroup);
     if (run_poststop) {
         auto spec = stored_config(dir);
         if (spec && spec->hooks && !spec->hooks->poststop.empty()) {
             linux::run_hooks_warning_on_failure(spec->hooks->poststop, "poststop",
-                                                make_state(record, oci::Status::Stopped));
+                                                make_state(record, oci::Status::Stopped), dir.fd());
         }
     }
+    base::crash_point(base::CrashPoint::DeletePoststop);
     store_.remove(record.id);
 }
 
@@ -216,11 +230,13 @@ void Runtime::remove(const std::string& id, bool force) {
                             "\" has no state (a create was interrupted); "
                             "use delete --force",
                         ErrorKind::WrongState);
+        kill_left_hooks(dir);
         destroy_cgroup(dir);
         remove_host_rootfs(dir, id);
-        // Networks it attached before it was killed (networks.json is written after each
-        // ADD): DEL them with an empty CNI_NETNS, as the netns died with the init; plugins
-        // still release the leases and host-side state they hold.
+        base::crash_point(base::CrashPoint::DeleteCgroup);
+        // Networks it attached or was attaching when it was killed (networks.json names
+        // each before its ADD): DEL them with an empty CNI_NETNS, as the netns died with the
+        // init; plugins still release the leases and host-side state they hold.
         try {
             for (const auto& m :
                  net::detach_networks(net::read_attachments(dir.path()), id, "", dir.path()))
@@ -228,6 +244,7 @@ void Runtime::remove(const std::string& id, bool force) {
         } catch (const Error& e) {
             base::log_warning("delete " + id + ": " + e.message());
         }
+        base::crash_point(base::CrashPoint::DeleteNetworks);
         store_.remove(id);
         return;
     }

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/crash_point.hpp"
 #include "base/fd.hpp"
 #include "base/log.hpp"
 #include "net/cni_config.hpp"
@@ -242,40 +243,50 @@ AttachmentRecord attach_networks(const CniOptions& options,
         plugins.push_back(std::move(exes));
     }
 
-    for (size_t n = 0; n < requests.size(); ++n) {
-        const NetworkRequest& request = requests[n];
-        Attachment attachment{request, configs[n].cni_version, configs[n].conflist, ""};
-        PluginCall call{"ADD",          container_id,      netns_path,
-                        request.ifname, cni_args(request), options.bin_dirs};
-        try {
+    record.container_id = container_id;
+    record.netns = netns_path;
+    size_t n = 0;
+    try {
+        for (; n < requests.size(); ++n) {
+            const NetworkRequest& request = requests[n];
+            // Intent before resource: networks.json names this network before its ADD runs,
+            // so that a crash during the ADD leaves delete a DEL to run (DEL is idempotent
+            // and needs no result: the plugins release what they hold for the container id
+            // and ifname).
+            record.networks.push_back({request, configs[n].cni_version, configs[n].conflist, ""});
+            write_record(state_dir, record);
+            base::crash_point(base::CrashPoint::NetIntent);
+            PluginCall call{"ADD",          container_id,      netns_path,
+                            request.ifname, cni_args(request), options.bin_dirs};
             std::string result;
             for (size_t i = 0; i < plugins[n].size(); ++i) {
-                std::string out = run_plugin(plugins[n][i], call,
-                                             plugin_stdin(attachment.conflist, i, request, result));
+                std::string out =
+                    run_plugin(plugins[n][i], call,
+                               plugin_stdin(record.networks.back().conflist, i, request, result));
                 // A plugin that prints nothing passes its prevResult on.
                 if (out.find_first_not_of(" \t\r\n") != std::string::npos) {
                     parse_or_throw(out, configs[n].plugin_types[i] + " ADD result");
                     result = out;
                 }
             }
-            attachment.result = result;
+            base::crash_point(base::CrashPoint::NetAdded);
             check_result(result, request);
-        } catch (Error& e) {
-            // Undo this network (a half-done ADD) and the ones before it, newest first.
-            attachment.result.clear();
-            for (const auto& m :
-                 del_network(attachment, options.bin_dirs, container_id, netns_path))
-                base::log_warning("undo after failed ADD: " + m);
-            for (size_t k = record.networks.size(); k-- > 0;)
-                for (const auto& m :
-                     del_network(record.networks[k], options.bin_dirs, container_id, netns_path))
-                    base::log_warning("undo after failed ADD: " + m);
-            ::unlink((state_dir + "/" + kRecordFile).c_str());
-            e.context("network " + request.name + " (" + configs[n].source + ")");
-            throw;
+            record.networks.back().result = std::move(result);
+            write_record(state_dir, record);
+            base::crash_point(base::CrashPoint::NetSaved);
         }
-        record.networks.push_back(std::move(attachment));
-        write_record(state_dir, record);
+    } catch (Error& e) {
+        // Undo the network being added (a half-done ADD: DEL without a result) and the ones
+        // before it, newest first.
+        if (n < requests.size() && !record.networks.empty()) record.networks.back().result.clear();
+        for (size_t k = record.networks.size(); k-- > 0;)
+            for (const auto& m :
+                 del_network(record.networks[k], options.bin_dirs, container_id, netns_path))
+                base::log_warning("undo after failed ADD: " + m);
+        ::unlink((state_dir + "/" + kRecordFile).c_str());
+        if (n < requests.size())
+            e.context("network " + requests[n].name + " (" + configs[n].source + ")");
+        throw;
     }
     return record;
 }
@@ -290,6 +301,7 @@ std::vector<std::string> detach_networks(const AttachmentRecord& record,
             auto failed =
                 del_network(record.networks[k], record.bin_dirs, container_id, netns_path);
             errors.insert(errors.end(), failed.begin(), failed.end());
+            base::crash_point(base::CrashPoint::NetDeleted);
         }
         if (errors.empty()) ::unlink((state_dir + "/" + kRecordFile).c_str());
     } catch (const std::exception& e) {
@@ -304,6 +316,8 @@ std::string serialize_attachments(const AttachmentRecord& record) {
     Value dirs(rapidjson::kArrayType);
     for (const auto& d : record.bin_dirs) dirs.PushBack(Value(d.c_str(), al), al);
     doc.AddMember("binDirs", dirs, al);
+    doc.AddMember("containerId", Value(record.container_id.c_str(), al), al);
+    doc.AddMember("netns", Value(record.netns.c_str(), al), al);
     Value networks(rapidjson::kArrayType);
     for (const auto& a : record.networks) {
         Value n(rapidjson::kObjectType);
@@ -316,8 +330,11 @@ std::string serialize_attachments(const AttachmentRecord& record) {
         n.AddMember("cniVersion", Value(a.cni_version.c_str(), al), al);
         Document conf = parse_or_throw(a.conflist, "conflist");
         n.AddMember("config", Value(conf, al), al);
-        Document result = parse_or_throw(a.result, "result");
-        n.AddMember("result", Value(result, al), al);
+        // No result: the ADD was about to run or running (the intent).
+        if (!a.result.empty()) {
+            Document result = parse_or_throw(a.result, "result");
+            n.AddMember("result", Value(result, al), al);
+        }
         networks.PushBack(n, al);
     }
     doc.AddMember("networks", networks, al);
@@ -341,6 +358,9 @@ AttachmentRecord parse_attachments(const std::string& json, const std::string& o
         if (!d.IsString()) throw bad("/binDirs: expected strings");
         record.bin_dirs.emplace_back(d.GetString());
     }
+    if (doc.HasMember("containerId") && doc["containerId"].IsString())
+        record.container_id = doc["containerId"].GetString();
+    if (doc.HasMember("netns") && doc["netns"].IsString()) record.netns = doc["netns"].GetString();
     if (!doc.HasMember("networks") || !doc["networks"].IsArray()) throw bad("/networks: missing");
     for (const auto& n : doc["networks"].GetArray()) {
         auto str = [&](const char* key) -> std::string {
@@ -358,10 +378,11 @@ AttachmentRecord parse_attachments(const std::string& json, const std::string& o
                 if (ip.IsString()) a.request.ips.emplace_back(ip.GetString());
         if (!n.HasMember("config") || !n["config"].IsObject())
             throw bad("/networks: config: missing");
-        if (!n.HasMember("result") || !n["result"].IsObject())
-            throw bad("/networks: result: missing");
         a.conflist = to_json(n["config"]);
-        a.result = to_json(n["result"]);
+        if (n.HasMember("result")) {
+            if (!n["result"].IsObject()) throw bad("/networks: result: expected an object");
+            a.result = to_json(n["result"]);
+        }
         record.networks.push_back(std::move(a));
     }
     return record;

@@ -2,8 +2,10 @@
 // exists and before it starts, DEL them when it is deleted.
 //
 // The record of what was attached (each network's conflist as used, its result, the plugin
-// dirs) lives in the container's state dir as networks.json, written after each network is
-// added, so `delete` can undo exactly what `create` did, and `rt info` can show it.
+// dirs) lives in the container's state dir as networks.json, so `delete` can undo exactly
+// what `create` did, and `rt info` can show it. It is written before each ADD (the network
+// without a result: the intent) and again after it, so a crash during an ADD still leaves
+// delete a DEL to run.
 #pragma once
 
 #include <string>
@@ -24,19 +26,25 @@ struct Attachment {
     NetworkRequest request;
     std::string cni_version;
     std::string conflist;  // the configuration ADD used (JSON)
-    std::string result;    // the final result of the chain (JSON)
+    std::string result;    // the final result of the chain (JSON); "" while being added
 };
 
 struct AttachmentRecord {
     std::vector<std::string> bin_dirs;
+    // For whoever reads networks.json: delete DELs with the id of its state dir, and with
+    // this netns only while the recorded init is alive (a stale /proc path could name
+    // another process's namespace).
+    std::string container_id;
+    std::string netns;
     std::vector<Attachment> networks;
 };
 
 // ADDs each requested network, in order, to the namespace at netns_path (which must be
-// the container's own), as interface request.ifname. After each success the record is
-// written to <state_dir>/networks.json. If a plugin fails, or the result lacks a requested
-// address or MAC, everything added so far is DELeted (the failed network too, as the spec
-// asks), networks.json is removed, and rt::Error says which network and plugin failed.
+// the container's own), as interface request.ifname. Before each ADD the record, with the
+// network to add, is written to <state_dir>/networks.json, and again with its result. If a plugin
+// fails, or the result lacks a requested address or MAC, everything added so far is DELeted (the
+// failed network too, as the spec asks), networks.json is removed, and rt::Error says which network
+// and plugin failed.
 AttachmentRecord attach_networks(const CniOptions& options,
                                  const std::vector<NetworkRequest>& requests,
                                  const std::string& container_id, const std::string& netns_path,
