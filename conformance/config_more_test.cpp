@@ -561,4 +561,73 @@ BOOST_AUTO_TEST_CASE(device_over_a_mismatched_file_is_an_error, *needs({RUN})) {
     require_refused(b, "a char device over a regular file");
 }
 
+// config-linux.md "devices" with the default devices: the runtime MUST also supply /dev/zero
+// etc. "in addition to" the entries, which says nothing of an entry on a default path. Engines
+// put one there (--privileged lists every host node, /dev/ptmx included; --device
+// /dev/null:/dev/zero): runc and crun create the entry's node instead of the default, and keep
+// /dev/ptmx the link to pts/ptmx ("A bind-mount or symlink of the container's /dev/pts/ptmx").
+BOOST_AUTO_TEST_CASE(device_entries_on_default_paths_replace_the_defaults, *needs({RUN})) {
+    Bundle b;
+    b.config.set("/linux/devices", R"([
+        {"path":"/dev/null","type":"c","major":1,"minor":3,"fileMode":8630},
+        {"path":"/dev/zero","type":"c","major":1,"minor":3,"fileMode":8630},
+        {"path":"/dev/ptmx","type":"c","major":5,"minor":2,"fileMode":8630},
+        {"path":"/dev/tty","type":"c","major":5,"minor":0,"fileMode":8630}])");
+    // The allow rule an engine adds with the nodes (the bundle's own list denies the rest).
+    b.config.set("/linux/resources/devices", R"([{"allow":true,"access":"rwm"}])");
+    auto r = run_report(b);
+    const ProbeDevice* zero = r.device("/dev/zero");
+    BOOST_REQUIRE(zero);
+    BOOST_TEST((zero->type == "c" && zero->major == 1u && zero->minor == 3u),
+               "/dev/zero " << zero->type << " " << zero->major << ":" << zero->minor);
+    const ProbeDevice* ptmx = r.device("/dev/ptmx");
+    BOOST_REQUIRE(ptmx);
+    BOOST_TEST(ptmx->type == "l");
+    BOOST_TEST(ptmx->target == "pts/ptmx");
+    const ProbeDevice* null = r.device("/dev/null");
+    BOOST_REQUIRE(null);
+    BOOST_TEST((null->major == 1u && null->minor == 3u));
+}
+
+// config.md "tmpcopyup" (MAY, when claimed): the contents of the directory under a tmpfs are
+// copied into it; owners and modes are kept (runc and crun).
+BOOST_AUTO_TEST_CASE(tmpcopyup_copies_the_directory_into_the_tmpfs,
+                     *needs({RUN, "mountopt:tmpcopyup"})) {
+    Bundle b;
+    fs::create_directories(b.rootfs() / "copied/sub");
+    std::ofstream(b.rootfs() / "copied/sub/f") << "from the image\n";
+    BOOST_REQUIRE(::chown((b.rootfs() / "copied/sub/f").c_str(), 1000, 2000) == 0);
+    BOOST_REQUIRE(::chmod((b.rootfs() / "copied/sub/f").c_str(), 0604) == 0);
+    BOOST_REQUIRE(::chown((b.rootfs() / "copied/sub").c_str(), 3, 4) == 0);
+    BOOST_REQUIRE(::chmod((b.rootfs() / "copied/sub").c_str(), 0775) == 0);
+    b.config.append("/mounts", R"({"destination":"/copied","type":"tmpfs","source":"tmpfs",
+        "options":["rw","rprivate","nosuid","nodev","tmpcopyup"]})");
+    b.config.args({"/bin/busybox", "sh", "-c",
+                   "cat /copied/sub/f; stat -c '%a %u:%g' /copied/sub /copied/sub/f; "
+                   "echo new > /copied/new; grep -c ' /copied .* - tmpfs ' /proc/self/mountinfo"});
+    std::string id = unique_name("copyup");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    BOOST_TEST(r.out == "from the image\n775 3:4\n604 1000:2000\n1\n");
+    BOOST_TEST(!fs::exists(b.rootfs() / "copied/new"));  // written to the tmpfs
+}
+
+// config.md is silent on the mode of a tmpfs without mode=: over an existing directory runc and
+// rt give it that directory's mode (tmpfs alone would make it 1777).
+BOOST_AUTO_TEST_CASE(tmpfs_over_a_directory_keeps_its_mode, *needs({RUN})) {
+    Bundle b;
+    fs::create_directories(b.rootfs() / "keep750");
+    BOOST_REQUIRE(::chmod((b.rootfs() / "keep750").c_str(), 0750) == 0);
+    b.config.append(
+        "/mounts",
+        R"({"destination":"/keep750","type":"tmpfs","source":"tmpfs","options":["nosuid"]})");
+    b.config.args({"/bin/busybox", "stat", "-c", "%a", "/keep750"});
+    std::string id = unique_name("tmpfsmode");
+    ContainerGuard guard(runtime(), id);
+    auto r = runtime().run(id, b);
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    BOOST_TEST(r.out == "750\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
