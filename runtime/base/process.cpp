@@ -81,6 +81,7 @@ bool process_alive(pid_t pid, uint64_t start_time) noexcept {
 }
 
 UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {
+    if (pid <= 0) return {};  // no process (pidfd_open would fail with EINVAL)
     int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (fd < 0) {
         if (errno == ESRCH) return {};

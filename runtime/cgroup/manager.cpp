@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <ctime>
+#include <map>
 
 #include "base/crash_point.hpp"
 #include "base/log.hpp"
@@ -549,9 +551,27 @@ void Manager::kill_all(int signal) const {
     // the container was paused already (SIGKILL needs a thaw to be delivered on v1).
     bool can_freeze = v2_freezer(*this) || node_for("freezer");
     bool was_frozen = can_freeze && freezer_state() == FreezerState::Frozen;
-    if (can_freeze && !was_frozen) freeze();
+    std::vector<pid_t> list = pids();
+    // A process frozen in a v1 freezer cgroup rt does not own never reaches the v2 freezer's
+    // stop: freezing would wait for it until the timeout. It cannot fork either; signal
+    // without the freeze then. As runc, a freeze that fails is a warning, not the end.
+    if (can_freeze && !was_frozen) {
+        bool stuck = std::any_of(list.begin(), list.end(),
+                                 [&](pid_t pid) { return !frozen_reason(pid).empty(); });
+        if (stuck) {
+            can_freeze = false;
+        } else {
+            try {
+                freeze();
+                list = pids();
+            } catch (const Error& e) {
+                base::log_warning("kill: " + e.message() + "; signalling without it");
+                can_freeze = false;
+            }
+        }
+    }
     int first_err = 0;
-    for (pid_t pid : pids()) {
+    for (pid_t pid : list) {
         if (::kill(pid, signal) != 0 && errno != ESRCH && !first_err) first_err = errno;
     }
     if (can_freeze && (!was_frozen || signal == SIGKILL)) thaw();
@@ -584,15 +604,173 @@ bool Manager::wait_empty(int timeout_ms) const {
     }
 }
 
-void Manager::destroy(bool kill) {
-    if (kill && !pids().empty()) {
-        kill_all(SIGKILL);
-        if (!wait_empty(kKillTimeoutMs))
-            base::log_warning("cgroup: processes still alive " + std::to_string(kKillTimeoutMs) +
-                              " ms after SIGKILL");
+namespace {
+
+// dir and every cgroup below it, parents first.
+void subtree(const std::string& dir, std::vector<std::string>& out) {
+    out.push_back(dir);
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    std::vector<std::string> children;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        if (e->d_type == DT_DIR && name != "." && name != "..")
+            children.push_back(fs::join(dir, name));
     }
-    std::string failure;
-    int failure_err = 0;
+    ::closedir(d);
+    for (const auto& c : children) subtree(c, out);
+}
+
+bool self_or_below(const std::string& dir, const std::string& top) {
+    return dir.compare(0, top.size(), top) == 0 &&
+           (dir.size() == top.size() || dir[top.size()] == '/');
+}
+
+// "process 12 is" / "processes 12, 13 and 4 more are", for the one-line delete report.
+std::string describe_pids(const std::vector<pid_t>& pids) {
+    std::string out = pids.size() == 1 ? "process " : "processes ";
+    constexpr size_t kShown = 5;
+    for (size_t i = 0; i < pids.size() && i < kShown; ++i)
+        out += (i ? ", " : "") + std::to_string(pids[i]);
+    if (pids.size() > kShown) out += " and " + std::to_string(pids.size() - kShown) + " more";
+    return out + (pids.size() == 1 ? " is" : " are");
+}
+
+std::string joined(const std::vector<std::string>& parts, std::string_view sep) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : std::string(sep)) + p;
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> Manager::thaw_all() const {
+    std::vector<std::string> problems;
+    auto thaw = [&](const std::string& top, const char* file, std::string_view value) {
+        std::vector<std::string> dirs;
+        subtree(top, dirs);
+        for (const auto& d : dirs) {
+            std::string f = fs::join(d, file);
+            int err = fs::try_write_file(f, value);
+            if (err && err != ENOENT)
+                problems.push_back("thaw: write " + std::string(value) + " to " + f + ": " +
+                                   std::strerror(err));
+        }
+    };
+    if (const Node* v1 = v1_freezer(*this)) thaw(v1->dir, "freezer.state", "THAWED");
+    if (const Node* u = v2_freezer(*this)) thaw(u->dir, "cgroup.freeze", "0");
+    return problems;
+}
+
+std::string Manager::frozen_reason(pid_t pid) const {
+    const Node* v1 = v1_freezer(*this);
+    if (!v1) return "";
+    try {
+        auto text = fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/cgroup");
+        if (!text) return "";
+        std::string path;
+        for (const auto& [key, p] : parse_proc_cgroup(*text))
+            for (const auto& c : split_commas(key))
+                if (c == "freezer") path = p;
+        if (path.empty()) return "";
+        // The hierarchy's mount root, from the node: dir = mount point + path minus root.
+        std::string root =
+            v1->path.substr(0, v1->path.size() - (v1->dir.size() - v1->mount_point.size()));
+        std::string dir = dir_for(v1->mount_point, root.empty() ? "/" : root, path);
+        auto state = fs::read_file_if_exists(fs::join(dir, "freezer.state"));
+        if (!state) return "";
+        std::string_view s = fs::trim(*state);
+        if (s != "FROZEN" && s != "FREEZING") return "";
+        // Ours were thawed just before: a cgroup of ours still frozen has a frozen ancestor.
+        if (self_or_below(dir, v1->dir))
+            return "frozen in " + dir + " by a frozen ancestor cgroup (thaw it)";
+        return "frozen in " + dir + ", a freezer cgroup rt did not create (thaw it)";
+    } catch (const Error&) {
+        return "";  // gone meanwhile, or outside the mounted part of the hierarchy
+    }
+}
+
+std::vector<std::string> Manager::kill_and_wait(int timeout_ms) const {
+    std::vector<std::string> problems;
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    // SIGKILL first, thaw after: a frozen task keeps the signal pending and dies as it
+    // thaws, so nothing runs in between. v2 (hybrid too): cgroup.kill kills every process,
+    // also one forked meanwhile. Else each round below signals the processes it has not
+    // signalled yet: a fork made before its parent died is found in the next round. No
+    // freeze first (runc freezes on v1): a task stuck in the kernel would keep the cgroup
+    // FREEZING and the freeze would wait for it.
+    std::vector<pid_t> signalled;
+    if (const Node* u = unified_node()) {
+        int err = fs::try_write_file(fs::join(u->dir, "cgroup.kill"), "1");
+        if (err && err != ENOENT)
+            problems.push_back("write 1 to " + fs::join(u->dir, "cgroup.kill") + ": " +
+                               std::strerror(err));
+    }
+    for (pid_t pid : pids())
+        if (::kill(pid, SIGKILL) == 0) signalled.push_back(pid);
+    auto thawed = thaw_all();
+    problems.insert(problems.end(), thawed.begin(), thawed.end());
+    std::vector<pid_t> previous;
+    long idle_us = 100;
+    // The first round only waits (briefly): what dies of the SIGKILL at once costs no look at
+    // /proc/<pid>/cgroup; later rounds look for processes that cannot die.
+    bool first = true;
+    constexpr int kFirstRoundMs = 50;
+    for (;;) {
+        std::vector<pid_t> list = pids();
+        if (list.empty()) return problems;
+        std::vector<base::UniqueFd> owned;
+        std::vector<pollfd> fds;
+        std::vector<pid_t> waiting;
+        std::map<std::string, std::vector<pid_t>> frozen;  // reason -> pids
+        for (pid_t pid : list) {
+            int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+            if (fd < 0) continue;  // gone already
+            owned.emplace_back(fd);
+            if (std::find(signalled.begin(), signalled.end(), pid) == signalled.end()) {
+                (void)::syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
+                signalled.push_back(pid);
+            }
+            if (std::string why = first ? "" : frozen_reason(pid); !why.empty()) {
+                frozen[why].push_back(pid);
+                continue;
+            }
+            fds.push_back({fd, POLLIN, 0});
+            waiting.push_back(pid);
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (!frozen.empty() && (fds.empty() || left.count() <= 0)) {
+            // Only frozen ones are left (or time is up): they cannot die until thawed.
+            for (auto& [why, ps] : frozen) problems.push_back(describe_pids(ps) + " " + why);
+            if (!waiting.empty())
+                problems.push_back(describe_pids(waiting) + " still alive " +
+                                   std::to_string(timeout_ms) + " ms after SIGKILL");
+            return problems;
+        }
+        if (left.count() <= 0) {
+            problems.push_back(describe_pids(waiting.empty() ? list : waiting) + " still alive " +
+                               std::to_string(timeout_ms) + " ms after SIGKILL");
+            return problems;
+        }
+        if (fds.empty() || list == previous) {
+            // Listed but not pollable (exiting), or the same list again after a wake-up: the
+            // kernel is still taking them out of the cgroup. Back off instead of spinning.
+            timespec ts{0, idle_us * 1000};
+            ::nanosleep(&ts, nullptr);
+            idle_us = std::min(idle_us * 2, 20000L);
+        }
+        previous = list;
+        if (!fds.empty()) {
+            int wait = static_cast<int>(std::min<long>(left.count(), first ? kFirstRoundMs : 1000));
+            first = false;
+            if (::poll(fds.data(), fds.size(), wait) < 0 && errno != EINTR)
+                throw Error("poll pidfds", errno);
+        }
+    }
+}
+
+std::vector<std::string> Manager::remove_dirs() {
+    std::map<std::string, std::vector<std::string>> failed;  // why -> dirs
     for (auto& n : nodes_) {
         while (!n.created.empty()) {
             const std::string d = n.created.front();
@@ -611,11 +789,9 @@ void Manager::destroy(bool kill) {
                 err = fs::remove_cgroup_tree(d);
             }
             if (err != 0) {
-                if (!failure_err) {
-                    failure_err = err;
-                    failure =
-                        "remove cgroup " + d + (err == EBUSY ? " (processes still in it)" : "");
-                }
+                failed[std::string(std::strerror(err)) +
+                       (err == EBUSY ? " (processes still in it)" : "")]
+                    .push_back(d);
                 break;
             }
             n.created.erase(n.created.begin());
@@ -623,7 +799,18 @@ void Manager::destroy(bool kill) {
         // Ancestors that could not be removed are shared: forget them.
         if (n.created.empty() || n.created.front() != n.dir) n.created.clear();
     }
-    if (failure_err) throw Error(failure, failure_err);
+    std::vector<std::string> problems;
+    for (const auto& [why, dirs] : failed)
+        problems.push_back("cannot remove cgroup " + joined(dirs, ", ") + ": " + why);
+    return problems;
+}
+
+void Manager::destroy(bool kill) {
+    std::vector<std::string> problems;
+    if (kill) problems = kill_and_wait(kKillTimeoutMs);
+    auto left = remove_dirs();
+    problems.insert(problems.end(), left.begin(), left.end());
+    if (!problems.empty()) throw Error(joined(problems, "; "), ErrorKind::Generic);
 }
 
 DestroyGuard::~DestroyGuard() {

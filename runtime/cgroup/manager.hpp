@@ -114,9 +114,28 @@ class Manager {
     OomWatcher watch_oom() const;
 
     // Removes the cgroup (and any cgroups below it) from every hierarchy. kill: SIGKILL
-    // lingering processes first and wait for them. Idempotent; throws when a directory
-    // cannot be removed after bounded retries.
+    // lingering processes first and wait for them (kill_and_wait). Idempotent; throws when a
+    // process or a directory remains, naming all of them in one message.
     void destroy(bool kill = false);
+
+    // The steps of destroy, for delete, which reports what remains instead of stopping at it.
+    // Each returns what it could not do, one phrase per problem (empty: all done).
+    //
+    // Thaws the container's cgroup and every cgroup below it (v1 freezer.state, v2
+    // cgroup.freeze): a v1-frozen task does not die of SIGKILL until thawed, and a sub-cgroup
+    // stays frozen when its parent is thawed.
+    std::vector<std::string> thaw_all() const;
+    // thaw_all, SIGKILL to every process (again to any that appears), and a wait until none
+    // is left, at most timeout_ms. A process frozen in a v1 freezer cgroup rt cannot thaw
+    // (moved into another one, or below a frozen ancestor) is not waited for: it cannot die
+    // before someone thaws that cgroup; it is reported with the cgroup's path.
+    std::vector<std::string> kill_and_wait(int timeout_ms) const;
+    // Removes the directories rt created, deepest first, each hierarchy independently; keeps
+    // (and reports) the ones still holding processes.
+    std::vector<std::string> remove_dirs();
+    // Why `pid` cannot die now: "frozen in <v1 freezer dir>" when its v1 freezer cgroup is
+    // FROZEN or FREEZING; "" otherwise (also when this manager has no v1 freezer).
+    std::string frozen_reason(pid_t pid) const;
 
   private:
     // Removes what create() made so far (failure path).

@@ -114,7 +114,10 @@ class Runtime {
     struct Created;
     Created create_container(const CreateOptions& options, bool foreground_terminal);
     void start_container(ContainerDir& dir, const ContainerRecord& record);
-    void destroy(ContainerDir& dir, const ContainerRecord& record, bool run_poststop);
+    // Kills, removes the cgroups and networks, runs the poststop hooks, removes the state
+    // dir. record: nullptr when state.json is missing or damaged. Throws one line naming
+    // what could not be removed (the state dir is then kept).
+    void destroy(ContainerDir& dir, const ContainerRecord* record, bool run_poststop);
 
     StateStore store_;
 };

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string_view>
 
 #include "base/crash_point.hpp"
 #include "base/fs.hpp"
@@ -60,7 +62,6 @@ void kill_left_hooks(const ContainerDir& dir) {
         base::log_warning("delete " + dir.id() + ": " + m);
 }
 
-// Kills what is left in the container's cgroup and removes it from every hierarchy.
 // A container without a mount namespace: its rootfs bind in rt's namespace. A failure is a
 // warning: delete goes on (the state dir keeps nothing that could retry it).
 void remove_host_rootfs(const ContainerDir& dir, const std::string& id) {
@@ -69,14 +70,14 @@ void remove_host_rootfs(const ContainerDir& dir, const std::string& id) {
         base::log_warning("delete " + id + ": " + message);
 }
 
-void destroy_cgroup(const ContainerDir& dir) {
-    if (auto cg = cgroup::load_for_container(dir.fd())) {
-        try {
-            cg->destroy(true);
-        } catch (Error& e) {
-            throw e.context("delete container \"" + dir.id() + "\"");
-        }
-    }
+// How long delete waits for the container's processes to die after SIGKILL (runc's delete
+// --force waits 10 s for its init, then gives up with "container init still running").
+constexpr int kKillTimeoutMs = 10000;
+
+std::string joined(const std::vector<std::string>& parts, std::string_view sep) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : std::string(sep)) + p;
+    return out;
 }
 
 }  // namespace
@@ -125,7 +126,7 @@ void Runtime::start_container(ContainerDir& dir, const ContainerRecord& record) 
     // a startContainer hook and runs poststart during create; engines take a container that
     // "does not exist" at their delete as deleted.) A failed exec leaves it stopped, as runc.
     auto destroyed = [&](const std::string& why) {
-        destroy(dir, record, true);
+        destroy(dir, &record, true);
         return Error(why + " (the container was destroyed)", ErrorKind::Generic);
     };
     if (!failure.empty()) {
@@ -183,80 +184,135 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
 
 // ---------------------------------------------------------------- delete
 
-void Runtime::destroy(ContainerDir& dir, const ContainerRecord& record, bool run_poststop) {
+void Runtime::destroy(ContainerDir& dir, const ContainerRecord* record, bool run_poststop) {
+    const std::string& id = dir.id();
     kill_left_hooks(dir);
+    bool init_alive = record && base::process_alive(record->pid, record->start_time);
     // networks: CNI DEL while the network namespace still exists (the init is alive), else
     // with an empty CNI_NETNS (plugins then release addresses and rules all the same). A
-    // failed DEL is a warning: delete goes on, as runc's does when a hook fails.
-    {
+    // failed DEL is a warning: delete goes on, as runc's does when a hook fails. Networks a
+    // killed create attached or was attaching are in networks.json too (named before ADD).
+    try {
         net::AttachmentRecord networks = net::read_attachments(dir.path());
         if (!networks.networks.empty()) {
-            std::string netns;
-            if (base::process_alive(record.pid, record.start_time))
-                netns = "/proc/" + std::to_string(record.pid) + "/ns/net";
-            for (const auto& m : net::detach_networks(networks, record.id, netns, dir.path()))
-                base::log_warning("delete " + record.id + ": " + m);
+            std::string netns =
+                init_alive ? "/proc/" + std::to_string(record->pid) + "/ns/net" : "";
+            for (const auto& m : net::detach_networks(networks, id, netns, dir.path()))
+                base::log_warning("delete " + id + ": " + m);
         }
+    } catch (const Error& e) {
+        base::log_warning("delete " + id + ": " + e.message());
     }
     base::crash_point(base::CrashPoint::DeleteNetworks);
-    if (base::UniqueFd pidfd = base::open_pidfd(record.pid, record.start_time)) {
-        base::pidfd_signal(pidfd.get(), SIGKILL);
-        // A paused container: a v1-frozen task dies only once thawed.
-        if (auto cg = cgroup::load_for_container(dir.fd())) cg->thaw();
-        base::pidfd_wait_exit(pidfd.get(), -1);
+
+    // Every wait below is bounded, and nothing stops at the first problem: delete removes
+    // what it can and reports the rest in one line. A process that cannot die (frozen in a
+    // v1 freezer cgroup rt does not own, stuck in the kernel) keeps the state dir, so that
+    // another delete --force finishes the job once it is gone.
+    std::vector<std::string> left;  // what remains, one phrase each
+    std::string unknown;            // a record that could not be read: what it held is unknown
+    base::UniqueFd pidfd;
+    if (record) pidfd = base::open_pidfd(record->pid, record->start_time);
+    if (pidfd) {
+        try {
+            base::pidfd_signal(pidfd.get(), SIGKILL);
+        } catch (const Error& e) {
+            if (e.errnum() != ESRCH) left.push_back("init: " + e.message());
+        }
+    }
+    std::optional<cgroup::Manager> cg;
+    try {
+        cg = cgroup::load_for_container(dir.fd());
+    } catch (const Error& e) {
+        unknown = dir.path() + "/" + cgroup::kStateFile + ": " + e.message() +
+                  ": the container's cgroups are unknown and were not removed";
+    }
+    bool init_waited = false;
+    if (cg) {
+        // The init is normally one of the cgroup's processes: killed and waited for here.
+        std::vector<pid_t> in_cgroup = cg->pids();
+        init_waited =
+            !pidfd || std::find(in_cgroup.begin(), in_cgroup.end(), record->pid) != in_cgroup.end();
+        auto p = cg->kill_and_wait(kKillTimeoutMs);
+        left.insert(left.end(), p.begin(), p.end());
+    }
+    if (pidfd && !init_waited && !base::pidfd_wait_exit(pidfd.get(), 0)) {
+        // Moved out of the container's cgroups: waited for alone, unless it cannot die now.
+        std::string why = cg ? cg->frozen_reason(record->pid) : "";
+        if (why.empty() && !base::pidfd_wait_exit(pidfd.get(), kKillTimeoutMs))
+            why = "still alive " + std::to_string(kKillTimeoutMs) + " ms after SIGKILL";
+        if (!why.empty())
+            left.push_back("init process " + std::to_string(record->pid) + " is " + why);
     }
     base::crash_point(base::CrashPoint::DeleteKilled);
-    destroy_cgroup(dir);
-    remove_host_rootfs(dir, record.id);
+    if (cg) {
+        auto p = cg->remove_dirs();
+        left.insert(left.end(), p.begin(), p.end());
+    }
+    if (!left.empty())
+        throw Error("delete container \"" + id + "\": " + joined(left, "; ") +
+                        "; its state is kept for another delete --force",
+                    ErrorKind::Generic);
+    remove_host_rootfs(dir, id);
     base::crash_point(base::CrashPoint::DeleteCgroup);
+
     if (run_poststop) {
         auto spec = stored_config(dir);
         if (spec && spec->hooks && !spec->hooks->poststop.empty()) {
-            linux::run_hooks_warning_on_failure(spec->hooks->poststop, "poststop",
-                                                make_state(record, oci::Status::Stopped), dir.fd());
+            ContainerRecord fallback;
+            if (!record) {
+                fallback.id = id;
+                fallback.bundle = dir.kept_bundle();
+            }
+            linux::run_hooks_warning_on_failure(
+                spec->hooks->poststop, "poststop",
+                make_state(record ? *record : fallback, oci::Status::Stopped), dir.fd());
         }
     }
     base::crash_point(base::CrashPoint::DeletePoststop);
-    store_.remove(record.id);
+    store_.remove(id);
+    if (!unknown.empty())
+        throw Error("delete container \"" + id + "\": " + unknown, ErrorKind::Generic);
 }
 
 void Runtime::remove(const std::string& id, bool force) {
     ContainerDir dir = store_.open(id);
     dir.lock();
-    if (!dir.has_record()) {
+    std::optional<ContainerRecord> record;
+    try {
+        record = dir.try_read_record();
+    } catch (const Error& e) {
+        // A damaged state.json (truncated, garbage, no pid): --force removes what the other
+        // records of the state dir lead to (the cgroups and their processes, the networks).
+        if (!force)
+            throw Error(e.message() + " (delete --force removes the container)",
+                        ErrorKind::Generic);
+        base::log_warning("delete " + id + ": " + e.message() +
+                          "; removing what cgroup.json and networks.json record");
+        destroy(dir, nullptr, true);
+        return;
+    }
+    if (!record) {
         // Left half-created by a killed `rt create` (its init died with it: PDEATHSIG).
+        // Networks it attached or was attaching when it was killed (networks.json names each
+        // before its ADD) are DELeted with an empty CNI_NETNS, as the netns died with the
+        // init; plugins still release the leases and host-side state they hold.
         if (!force)
             throw Error("container \"" + id +
                             "\" has no state (a create was interrupted); "
                             "use delete --force",
                         ErrorKind::WrongState);
-        kill_left_hooks(dir);
-        destroy_cgroup(dir);
-        remove_host_rootfs(dir, id);
-        base::crash_point(base::CrashPoint::DeleteCgroup);
-        // Networks it attached or was attaching when it was killed (networks.json names
-        // each before its ADD): DEL them with an empty CNI_NETNS, as the netns died with the
-        // init; plugins still release the leases and host-side state they hold.
-        try {
-            for (const auto& m :
-                 net::detach_networks(net::read_attachments(dir.path()), id, "", dir.path()))
-                base::log_warning("delete " + id + ": " + m);
-        } catch (const Error& e) {
-            base::log_warning("delete " + id + ": " + e.message());
-        }
-        base::crash_point(base::CrashPoint::DeleteNetworks);
-        store_.remove(id);
+        destroy(dir, nullptr, false);
         return;
     }
-    ContainerRecord record = dir.read_record();
-    oci::Status status = derive_status(dir, record);
+    oci::Status status = derive_status(dir, *record);
     // runc deletes a "created" container without --force (it was never started); running or
     // paused ones need --force.
     if ((status == oci::Status::Running || status == oci::Status::Paused) && !force)
         throw Error("cannot delete container \"" + id +
                         "\" that is not stopped: " + oci::to_string(status) + " (use --force)",
                     ErrorKind::WrongState);
-    destroy(dir, record, true);
+    destroy(dir, &*record, true);
 }
 
 // ---------------------------------------------------------------- state, list
@@ -316,7 +372,7 @@ int Runtime::run(const RunOptions& o) {
         try {
             start_container(dir, record);
         } catch (Error& e) {
-            if (dir.has_record()) destroy(dir, record, true);  // else start destroyed it
+            if (dir.has_record()) destroy(dir, &record, true);  // else start destroyed it
             throw e.context("run");
         }
         return 0;
@@ -330,13 +386,13 @@ int Runtime::run(const RunOptions& o) {
         if (created.console_receiver) master = linux::recv_fd(created.console_receiver.get());
         start_container(dir, created.record);
     } catch (Error& e) {
-        if (dir.has_record()) destroy(dir, created.record, true);  // else start destroyed it
+        if (dir.has_record()) destroy(dir, &created.record, true);  // else start destroyed it
         throw e.context("run");
     }
     int code = wait_foreground(created.pid, created.pidfd.get(), signal_fd, master.get());
     if (!o.keep) {
         dir.lock();
-        destroy(dir, created.record, true);
+        destroy(dir, &created.record, true);
     }
     return code;
 }

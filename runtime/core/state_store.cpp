@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <algorithm>
@@ -74,8 +75,17 @@ std::string serialize_record(const ContainerRecord& r) {
 ContainerRecord parse_record(const std::string& json, const std::string& origin) {
     rapidjson::Document d;
     d.Parse(json.data(), json.size());
-    if (d.HasParseError() || !d.IsObject())
-        throw Error(origin + ": not a valid state file", ErrorKind::Generic);
+    if (d.HasParseError()) {
+        std::string why = rapidjson::GetParseError_En(d.GetParseError());
+        if (!why.empty() && why.back() == '.') why.pop_back();
+        throw Error(origin + ": not a valid state file: " +
+                        (json.empty() ? std::string("empty")
+                                      : "not JSON (" + why + " at byte " +
+                                            std::to_string(d.GetErrorOffset()) + ")"),
+                    ErrorKind::Generic);
+    }
+    if (!d.IsObject())
+        throw Error(origin + ": not a valid state file: not a JSON object", ErrorKind::Generic);
     ContainerRecord r;
     // Const iterators only: clang's C++20 mode finds rapidjson's mutable iterator comparisons
     // ambiguous.
@@ -91,10 +101,22 @@ ContainerRecord parse_record(const std::string& json, const std::string& origin)
     str("created", r.created);
     str("owner", r.owner);
     str("cgroupPath", r.cgroup_path);
-    if (auto it = root.FindMember("pid"); it != root.MemberEnd() && it->value.IsInt())
+    // The init's identity is what kill and delete act on: a record without it is damaged,
+    // not a stopped container (pid 0 would reach pidfd_open, a start time of 0 would skip
+    // the pid-reuse check and let a recycled pid be killed).
+    auto damaged = [&](const std::string& why) {
+        return Error(origin + ": not a valid state file: " + why, ErrorKind::Generic);
+    };
+    if (auto it = root.FindMember("pid");
+        it != root.MemberEnd() && it->value.IsInt() && it->value.GetInt() > 0)
         r.pid = it->value.GetInt();
-    if (auto it = root.FindMember("startTime"); it != root.MemberEnd() && it->value.IsUint64())
+    else
+        throw damaged("\"pid\" must be a positive integer");
+    if (auto it = root.FindMember("startTime");
+        it != root.MemberEnd() && it->value.IsUint64() && it->value.GetUint64() > 0)
         r.start_time = it->value.GetUint64();
+    else
+        throw damaged("\"startTime\" must be a positive integer");
     if (auto it = root.FindMember("freezer"); it != root.MemberEnd() && it->value.IsObject()) {
         const rapidjson::Value& obj = it->value;
         cgroup::FreezerDirs dirs;

@@ -219,6 +219,34 @@ BOOST_AUTO_TEST_CASE(systemd_path_on_v2) {
     BOOST_TEST(!fsys::exists(cg("/" + slice)));
 }
 
+// Frozen through its own cgroup.freeze (not by `rt pause`), and with the init in a frozen
+// cgroup below the container's (thawing a parent leaves a child's cgroup.freeze as it is):
+// delete --force removes it. runc 1.1.5 removes the first one as well.
+BOOST_AUTO_TEST_CASE(delete_force_of_a_container_frozen_through_cgroup_freeze) {
+    require_setup();
+    for (bool below : {false, true}) {
+        BOOST_TEST_CONTEXT((below ? "frozen sub-cgroup" : "container's cgroup frozen")) {
+            lt::Env env;
+            Running c(env);
+            std::string dir = cg(c.path);
+            std::string frozen = dir;
+            if (below) {
+                frozen = dir + "/sub";
+                BOOST_REQUIRE(::mkdir(frozen.c_str(), 0755) == 0);
+                lt::write_file(frozen + "/cgroup.procs", std::to_string(c.pid()));
+                BOOST_REQUIRE(procs_of(frozen) == std::vector<pid_t>{c.pid()});
+            }
+            lt::write_file(frozen + "/cgroup.freeze", "1");
+            BOOST_REQUIRE(
+                eventually([&] { return contains(slurp(frozen + "/cgroup.events"), "frozen 1"); }));
+            auto r = c.rt({"delete", "--force", c.id});
+            BOOST_TEST(r.code == 0, r.err);
+            BOOST_TEST(!fsys::exists(dir));
+            BOOST_TEST(!fsys::exists(env.root() + "/" + c.id));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(zz_no_cgroup_left_behind) {
     require_setup();
     auto after = cgit::our_cgroup_dirs(g_layout);

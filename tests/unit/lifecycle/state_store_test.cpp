@@ -76,6 +76,35 @@ BOOST_AUTO_TEST_CASE(record_round_trip) {
     BOOST_TEST(!back.freezer.has_value());
 }
 
+// A record kill and delete cannot act on safely is damaged, not "stopped": each message
+// names the file and what is wrong (pid 0 used to reach pidfd_open, a start time of 0 would
+// skip the pid-reuse check).
+BOOST_AUTO_TEST_CASE(parse_record_refuses_damaged_records) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"", "s.json: not a valid state file: empty"},
+        {"{\"id\":\"c1\",\"pi", "s.json: not a valid state file: not JSON ("},
+        {"[1]", "s.json: not a valid state file: not a JSON object"},
+        {"{}", "s.json: not a valid state file: \"pid\" must be a positive integer"},
+        {R"({"pid":0,"startTime":5})", "\"pid\" must be a positive integer"},
+        {R"({"pid":-3,"startTime":5})", "\"pid\" must be a positive integer"},
+        {R"({"pid":"12","startTime":5})", "\"pid\" must be a positive integer"},
+        {R"({"pid":12})",
+         "s.json: not a valid state file: \"startTime\" must be a positive integer"},
+        {R"({"pid":12,"startTime":0})", "\"startTime\" must be a positive integer"},
+    };
+    for (const auto& [text, expected] : cases) {
+        BOOST_TEST_CONTEXT(text) {
+            try {
+                core::parse_record(text, "s.json");
+                BOOST_FAIL("accepted");
+            } catch (const Error& e) {
+                BOOST_TEST(std::string(e.what()).find(expected) != std::string::npos, e.what());
+            }
+        }
+    }
+    BOOST_TEST(core::parse_record(R"({"pid":12,"startTime":5})", "s.json").pid == 12);
+}
+
 // try_read_record: nullopt while there is no state.json, else the record (one read sized
 // by fstat, also for a record larger than any fixed buffer); read_record names the state.
 BOOST_AUTO_TEST_CASE(try_read_record_absent_and_present) {
@@ -93,6 +122,7 @@ BOOST_AUTO_TEST_CASE(try_read_record_absent_and_present) {
     core::ContainerRecord r;
     r.id = "c1";
     r.pid = 7;
+    r.start_time = 99;
     r.annotations = {{"big", std::string(20000, 'x')}};
     dir.write_record(r);
     auto back = dir.try_read_record();
@@ -111,6 +141,7 @@ BOOST_AUTO_TEST_CASE(state_store_reserve_is_exclusive_and_leaves_the_first_untou
         core::ContainerRecord r;
         r.id = "c1";
         r.pid = 7;
+        r.start_time = 99;
         d.write_record(r);
     }
     try {
