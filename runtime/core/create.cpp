@@ -27,6 +27,7 @@
 #include "linux/host_rootfs.hpp"
 #include "linux/init.hpp"
 #include "linux/launcher.hpp"
+#include "linux/mount_sources.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/net_devices.hpp"
 #include "linux/seccomp_handoff.hpp"
@@ -453,6 +454,11 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
                               make_state(inside, oci::Status::Creating) + '\0' +
                                   make_state(inside, oci::Status::Created));
     base::crash_point(base::CrashPoint::CreateGo);
+
+    // In a user namespace the init's bind sources are opened by rt, as host root, in the
+    // init's mount namespace (linux/mount_sources.hpp).
+    if (linux::needs_mount_sources(plan))
+        linux::send_mount_sources(child.sync.get(), child.pid, plan);
 
     // ---- 7. prestart + createRuntime hooks: after the mounts, before pivot_root
     if (plan.parent_hooks) {

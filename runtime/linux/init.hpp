@@ -29,6 +29,9 @@ struct MountPlan {
     const std::vector<oci::IdMapping>* idmap_gids = nullptr;
     int idmap_userns = -1;  // instead of mappings: a user namespace the container joins
     base::UniqueFd idmap_tree;
+    // Child side, in a user namespace: the bind source opened by rt as host root
+    // (linux/mount_sources.hpp), -1 otherwise.
+    int source_fd = -1;
 };
 
 // One linux.devices entry, as the child makes it.

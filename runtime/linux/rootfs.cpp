@@ -350,7 +350,7 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
     bool leaf_file = false;
     if (o.bind) {
         struct stat st {};
-        if (::stat(m.source.c_str(), &st) != 0)
+        if ((m.source_fd >= 0 ? ::fstat(m.source_fd, &st) : ::stat(m.source.c_str(), &st)) != 0)
             return ctx.fail(errno, "mounts[%zu] bind source %s", m.index, m.source.c_str());
         leaf_file = !S_ISDIR(st.st_mode);
     }
@@ -379,10 +379,14 @@ bool do_mount(InitPlan& plan, const MountPlan& m, ChildCtx& ctx) noexcept {
                           m.destination.c_str());
         ::close(m.idmap_tree.get());
     } else if (o.bind) {
-        if (::mount(m.source.c_str(), target, nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0),
-                    nullptr) != 0)
+        char opened[64];
+        const char* source =
+            m.source_fd >= 0 ? fd_path(m.source_fd, opened, sizeof opened) : m.source.c_str();
+        if (::mount(source, target, nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), nullptr) !=
+            0)
             ok = ctx.fail(errno, "mounts[%zu] bind %s on %s", m.index, m.source.c_str(),
                           m.destination.c_str());
+        if (m.source_fd >= 0) ::close(m.source_fd);
     } else if (tmpfs) {
         ok = mount_tmpfs(m, fd, over_dir ? &covered : nullptr, ctx);
     } else {

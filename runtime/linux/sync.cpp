@@ -32,6 +32,10 @@ const char* to_string(SyncType type) noexcept {
             return "seccomp-done";
         case SyncType::Pid:
             return "pid";
+        case SyncType::MountSources:
+            return "mount-sources";
+        case SyncType::MountSourceFd:
+            return "mount-source-fd";
     }
     return "unknown";
 }
@@ -91,6 +95,53 @@ long sync_recv(int fd, SyncHeader& header, char* buf, size_t bufsize) noexcept {
         size_t len = static_cast<size_t>(n) - sizeof header;
         buf[len] = '\0';
         return static_cast<long>(len);
+    }
+}
+
+long sync_recv_fd(int fd, SyncHeader& header, char* buf, size_t bufsize, int* passed) noexcept {
+    *passed = -1;
+    iovec iov[2] = {{&header, sizeof header}, {buf, bufsize - 1}};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    for (;;) {
+        ssize_t n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < static_cast<ssize_t>(sizeof header)) return -1;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                std::memcpy(passed, CMSG_DATA(c), sizeof *passed);
+        size_t len = static_cast<size_t>(n) - sizeof header;
+        buf[len] = '\0';
+        return static_cast<long>(len);
+    }
+}
+
+void sync_send_fd_or_throw(int fd, SyncType type, int passed, const std::string& payload) {
+    SyncHeader h{};
+    h.type = type;
+    iovec iov[2] = {{&h, sizeof h}, {const_cast<char*>(payload.data()), payload.size()}};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = payload.empty() ? 1 : 2;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
+    for (;;) {
+        ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            throw Error(std::string("send ") + to_string(type) + " to the container process",
+                        errno);
+        return;
     }
 }
 

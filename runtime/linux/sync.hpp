@@ -37,6 +37,11 @@ enum class SyncType : uint32_t {
     SeccompFd = 6,
     SeccompDone = 7,
     Pid = 8,  // create, before Go: the init's pid (see InitPlan::fork_into_pid_ns)
+    // create, after Go, in a user namespace: the init asks for its bind sources, which rt
+    // opens as host root inside the init's mount namespace; one MountSourceFd each (the fd in
+    // SCM_RIGHTS). See linux/mount_sources.hpp.
+    MountSources = 9,
+    MountSourceFd = 10,
 };
 
 const char* to_string(SyncType type) noexcept;
@@ -58,6 +63,12 @@ bool sync_send_seccomp_fd(int fd, int notify_fd) noexcept;
 // Receives one message into `buf` (payload NUL-terminated). Returns payload length, -1 on EOF
 // or error.
 long sync_recv(int fd, SyncHeader& header, char* buf, size_t bufsize) noexcept;
+
+// Receives one message that carries an fd (SCM_RIGHTS) into *fd (-1 if none). Returns the
+// payload length, -1 on EOF or error.
+long sync_recv_fd(int fd, SyncHeader& header, char* buf, size_t bufsize, int* passed) noexcept;
+// Parent side: sends a message with `passed` in SCM_RIGHTS. Throws rt::Error.
+void sync_send_fd_or_throw(int fd, SyncType type, int passed, const std::string& payload = {});
 
 // Parent side: waits for the next message; throws rt::Error when the child reported a failed
 // step ("step \"pivot_root\": <message>: invalid argument") or died (EOF), or when the message

@@ -173,3 +173,40 @@ BOOST_AUTO_TEST_CASE(no_mount_namespace_with_a_new_user_namespace_is_refused) {
                    std::string::npos,
                r.err);
 }
+
+// A container in a new user namespace binds a file and a directory kept under a directory
+// only host root may enter (0700 root:root): rt opens bind sources as host root, as runc and
+// crun do (the init, root of its user namespace only, gets EACCES there). The bound file stays
+// read-only inside, and a bind without ro stays writable by the mapped root where the host
+// lets it.
+BOOST_AUTO_TEST_CASE(userns_bind_sources_under_a_root_only_directory) {
+    Env env;
+    env.own_rootfs();
+    std::string secret = env.dir() + "/secret";
+    BOOST_REQUIRE(::mkdir(secret.c_str(), 0700) == 0);
+    BOOST_REQUIRE(::chmod(secret.c_str(), 0700) == 0);
+    BOOST_REQUIRE(::mkdir((secret + "/d").c_str(), 0755) == 0);
+    write_file(secret + "/f", "file under 0700\n");
+    write_file(secret + "/d/g", "dir under 0700\n");
+    env.set("/linux/namespaces",
+            R"([{"type":"pid"},{"type":"user"},{"type":"mount"},{"type":"uts"},{"type":"ipc"}])");
+    env.set("/linux/uidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/linux/gidMappings", R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    env.set("/mounts/-", R"({"destination":"/tmp/f","type":"bind","source":")" + secret +
+                             R"(/f","options":["bind","ro"]})");
+    env.set("/mounts/-", R"({"destination":"/tmp/d","type":"bind","source":")" + secret +
+                             R"(/d","options":["rbind"]})");
+    env.sh("cat /tmp/f /tmp/d/g; echo x 2>/dev/null > /tmp/f || echo read-only");
+    Result r = env.run_container();
+    BOOST_TEST(r.code == 0, r.err);
+    BOOST_TEST(r.out == "file under 0700\ndir under 0700\nread-only\n");
+    BOOST_TEST(read_file(secret + "/f") == "file under 0700\n");
+
+    // A missing source is still one line naming the mount.
+    env.set("/mounts/-", R"({"destination":"/tmp/m","type":"bind","source":")" + secret +
+                             R"(/missing","options":["bind"]})");
+    r = env.run_container();
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(r.err.find("/mounts/") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find(secret + "/missing") != std::string::npos, r.err);
+}
