@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "rt/error.hpp"
+#include "rt/json_check.hpp"
 
 namespace rt::oci::json {
 
@@ -19,7 +20,7 @@ std::string Path::pointer() const {
             out += std::to_string((*it)->index);
             continue;
         }
-        for (char c : (*it)->key) {  // RFC 6901 escaping
+        for (char c : json_check::printable((*it)->key)) {  // RFC 6901 escaping
             if (c == '~') {
                 out += "~0";
             } else if (c == '/') {
@@ -33,9 +34,12 @@ std::string Path::pointer() const {
 }
 
 void Source::fail(const Path& path, std::string_view reason) const {
+    fail_at(path.pointer(), reason);
+}
+
+void Source::fail_at(const std::string& pointer, std::string_view reason) const {
     std::string msg(origin);
     msg += ": ";
-    std::string pointer = path.pointer();
     msg += pointer.empty() ? std::string("(document)") : pointer;
     msg += ": ";
     msg += reason;
@@ -45,7 +49,12 @@ void Source::fail(const Path& path, std::string_view reason) const {
 void parse_document(rapidjson::Document& doc, std::string_view text, const Source& src) {
     // Iterative: nesting depth in hostile input cannot overflow the stack.
     doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
-    if (!doc.HasParseError()) return;
+    if (!doc.HasParseError()) {
+        // Invalid UTF-8 and duplicate keys, with the pointer of the member (the parser's
+        // own encoding check would give only an offset).
+        if (auto found = json_check::check(doc)) src.fail_at(found.pointer(), found.reason());
+        return;
+    }
     size_t offset = std::min(doc.GetErrorOffset(), text.size());
     size_t line = 1;
     size_t line_start = 0;

@@ -14,6 +14,7 @@
 //     (0..4294967295), got -1"); numbers written with a fraction or exponent are not integers.
 //   - strings must not contain NUL: every string ends up in a C string for a system call,
 //     where a NUL would silently truncate it.
+//   - the document is valid UTF-8 and no object names a member twice (parse_document).
 #pragma once
 
 #include <rapidjson/document.h>
@@ -49,9 +50,11 @@ struct Source {
     std::string_view origin;
 
     [[noreturn]] void fail(const Path& path, std::string_view reason) const;
+    [[noreturn]] void fail_at(const std::string& pointer, std::string_view reason) const;
 };
 
-// Parses text into doc, throwing "<origin>: line L, column C: <reason>" when malformed.
+// Parses text into doc, throwing "<origin>: line L, column C: <reason>" when malformed and
+// "<origin>: <pointer>: <reason>" for invalid UTF-8 or a duplicate key (rt/json_check.hpp).
 void parse_document(rapidjson::Document& doc, std::string_view text, const Source& src);
 
 const char* type_name(const Value& v);
@@ -181,8 +184,8 @@ void read(const Source& src, const Path& path, const Value& v, std::map<std::str
         if (key.find('\0') != std::string_view::npos) src.fail(child, "key contains a NUL byte");
         T value{};
         read(src, child, it->value, value);
-        // Duplicate keys: the last one wins, as with Go's encoding/json (runc).
-        out.insert_or_assign(std::string(key), std::move(value));
+        // Keys are unique: parse_document refuses a document with a duplicate key.
+        out.emplace(std::string(key), std::move(value));
     }
 }
 

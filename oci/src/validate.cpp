@@ -459,6 +459,14 @@ void check_linux(Checker& c, const Spec& spec) {
     check_user_mappings(c, spec);
 
     for (const auto& [clock, offset] : l.timeOffsets) {
+        // time_namespaces(7): only CLOCK_MONOTONIC and CLOCK_BOOTTIME have offsets (there
+        // is none for realtime: the kernel refuses it in timens_offsets).
+        if (!names::contains(names::kTimeOffsetClocks, clock)) {
+            c.error(at("/linux/timeOffsets", clock),
+                    "unknown clock " + quoted(clock) +
+                        " (a time namespace offsets only \"monotonic\" and \"boottime\")");
+            continue;
+        }
         if (offset.nanosecs >= 1000000000u)
             c.error(at("/linux/timeOffsets", clock) + "/nanosecs", "must be less than 1000000000");
     }

@@ -281,12 +281,17 @@ BOOST_AUTO_TEST_CASE(nul_bytes_in_strings_are_rejected) {
                "config.json: /process/cwd: contains a NUL byte");
 }
 
-BOOST_AUTO_TEST_CASE(time_offsets_keep_only_known_clocks) {
+BOOST_AUTO_TEST_CASE(time_offsets_read_every_clock_validate_refuses_unknown_ones) {
     Spec s = parse_config(with_linux(
-        R"("timeOffsets": {"boottime": {"secs": -5, "nanosecs": 7}, "realtime": "ignored"})"));
-    BOOST_TEST(s.linux->timeOffsets.size() == 1u);
+        R"("namespaces": [{"type": "time"}], "timeOffsets": {"boottime": {"secs": -5, "nanosecs": 7}, "realtime": {"secs": 1}})"));
+    BOOST_TEST(s.linux->timeOffsets.size() == 2u);
     BOOST_TEST(s.linux->timeOffsets.at("boottime").secs == -5);
     BOOST_TEST(s.linux->timeOffsets.at("boottime").nanosecs == 7u);
+    // The kernel has no realtime offset (time_namespaces(7)): refused, not dropped.
+    std::set<std::string> found;
+    for (const ValidationIssue& issue : check_config(s)) found.insert(issue.pointer);
+    BOOST_TEST(found.count("/linux/timeOffsets/realtime") == 1u);
+    BOOST_TEST(found.count("/linux/timeOffsets/boottime") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(parse_process_reads_a_process_document) {
