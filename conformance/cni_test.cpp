@@ -110,6 +110,7 @@ std::string with_prev_result(const std::string& config, const rapidjson::Documen
     d.Parse(config.c_str());
     rapidjson::Value prev;
     prev.CopyFrom(result, d.GetAllocator());
+    d.RemoveMember("prevResult");  // one member per name: a duplicate key is refused
     d.AddMember("prevResult", prev, d.GetAllocator());
     return to_json(d);
 }

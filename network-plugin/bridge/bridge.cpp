@@ -301,13 +301,46 @@ Attachment attachment_of(const Request& r, const NetConf& c) {
 
 // ---- verbs ----
 
+// Two delegate errors that say the same but for the verb ("<type> (ADD): <msg>" and
+// "<type> (DEL): <msg>").
+bool same_failure(const CniError& a, const CniError& b) {
+    auto msg = [](std::string_view m) {
+        auto p = m.find("): ");
+        return p == std::string_view::npos ? m : m.substr(p + 3);
+    };
+    return a.code() == b.code() && msg(a.message()) == msg(b.message());
+}
+
+static_assert(kMaxAlias == IFALIASZ - 1);
+
+// The alias records network, container id and ifname in clear text; a network name or a
+// container id too long for it is refused before anything is made. The spec sets no
+// length; the reference bridge (no alias) accepts these, its host-local takes up to 255
+// bytes of network name (a directory name).
+void check_alias_fits(const Request& r, const NetConf& c) {
+    std::size_t len = veth_alias(c.name, r.container_id, r.ifname).size();
+    if (len <= kMaxAlias) return;
+    std::string why =
+        " bytes, too long: rt-bridge records \"rt-bridge <name> <CNI_CONTAINERID> "
+        "<CNI_IFNAME>\" as the host veth's alias, which the kernel keeps to " +
+        std::to_string(kMaxAlias) + " bytes (here " + std::to_string(len) + ")";
+    if (r.container_id.size() >= c.name.size())
+        throw CniError(cni::kInvalidEnvironment,
+                       "CNI_CONTAINERID: " + std::to_string(r.container_id.size()) + why);
+    throw CniError(cni::kInvalidConfig, "name: " + std::to_string(c.name.size()) + why);
+}
+
 Result add(Request& r) {
     NetConf c = NetConf::parse(r);
+    check_alias_fits(r, c);
     base::UniqueFd netns = netlink::open_container_netns(r.netns);
     const std::string host_name = host_veth_name(c.name, r.container_id, r.ifname);
     const Attachment att = attachment_of(r, c);
     // Declared before the undo stack: its steps use them.
     std::optional<cni::Delegate> ipam;
+    // The IPAM ADD's error when it is what this ADD reports: the rollback's IPAM DEL of a
+    // config the plugin refused fails the same way, and a second line would only repeat it.
+    std::optional<CniError> ipam_failed;
     Socket nl;
     Rollback undo;
 
@@ -331,7 +364,12 @@ Result add(Request& r) {
                 }
                 ipam.reset();
             }
-            cni::exec_delegate(c.ipam_type, "DEL", r.path, r.stdin_data);
+            try {
+                cni::exec_delegate(c.ipam_type, "DEL", r.path, r.stdin_data);
+            } catch (const CniError& e) {
+                if (ipam_failed && same_failure(*ipam_failed, e)) return;
+                throw;
+            }
         });
     }
 
@@ -386,7 +424,13 @@ Result add(Request& r) {
 
     Result res;
     if (c.layer3()) {
-        Result got = ipam->wait_result();
+        Result got;
+        try {
+            got = ipam->wait_result();
+        } catch (const CniError& e) {
+            ipam_failed = e;
+            throw;
+        }
         ipam.reset();
         if (got.ips.empty())
             throw CniError(cni::kInternal,

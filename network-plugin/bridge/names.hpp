@@ -22,6 +22,9 @@ std::string host_veth_name(std::string_view network, std::string_view container_
                            std::string_view ifname);
 std::string veth_alias(std::string_view network, std::string_view container_id,
                        std::string_view ifname);
+// The longest alias the kernel keeps (IFALIASZ - 1): ADD refuses an attachment whose
+// alias would be longer, naming the field, rather than fail in netlink with ERANGE.
+inline constexpr std::size_t kMaxAlias = 255;
 
 struct AliasParts {
     std::string network, container_id, ifname;

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "cni/error.hpp"
+#include "rt/json_check.hpp"
 
 namespace rt::cni::json {
 
@@ -18,6 +19,14 @@ void parse_object(Document& doc, std::string_view text, std::string_view what) {
     }
     if (!doc.IsObject())
         throw CniError(kDecodeFailure, std::string(what) + ": must be a JSON object");
+    // Invalid UTF-8 is not JSON (RFC 8259 section 8.1): 6. A duplicate key (Go plugins read
+    // the last, RapidJSON the first) or a NUL byte (cut short in a C string for netlink or
+    // a path) is a config that cannot mean one thing: 7. Both name the member.
+    if (auto found = rt::json_check::check(doc, {.reject_nul = true})) {
+        int code =
+            found.problem == rt::json_check::Problem::InvalidUtf8 ? kDecodeFailure : kInvalidConfig;
+        throw CniError(code, std::string(what) + ": " + found.dotted() + ": " + found.reason());
+    }
 }
 
 std::string path_join(std::string_view path, std::string_view key) {

@@ -15,7 +15,8 @@ using Value = rapidjson::Value;
 using Document = rapidjson::Document;
 
 // Parses `text`; throws CniError(6) with the offset and reason when it is not JSON, or when
-// the top level is not an object.
+// the top level is not an object; CniError(6) naming the member for invalid UTF-8 and (7)
+// for a duplicate key or a NUL byte (rt/json_check.hpp).
 void parse_object(Document& doc, std::string_view text, std::string_view what);
 
 std::string path_join(std::string_view path, std::string_view key);

@@ -179,6 +179,14 @@ void handle(const Plugin& p, const Getenv& getenv, std::string_view stdin_data, 
         throw CniError(kInvalidConfig, "name: \"" + *name +
                                            "\" must start with a letter or digit, then letters, "
                                            "digits, _ . -");
+    // The name is a file name (SPEC.md: "must not contain characters disallowed in file
+    // paths"; host-local's directory under dataDir): at most NAME_MAX bytes. The reference
+    // fails later, with mkdir's ENAMETOOLONG.
+    if (name->size() > kMaxNetworkName)
+        throw CniError(kInvalidConfig, "name: " + std::to_string(name->size()) +
+                                           " bytes, longer than " +
+                                           std::to_string(kMaxNetworkName) +
+                                           " (the network name is used as a file name)");
     r.name = *name;
     if (const json::Value* prev = json::find(r.config, "prevResult"))
         r.prev_result = Result::parse(*prev, "prevResult");

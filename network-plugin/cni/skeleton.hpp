@@ -57,5 +57,7 @@ std::string error_json(std::string_view cni_version, int code, std::string_view 
 // Name rules of SPEC.md section 3 (container id, network name) and of Linux (ifname).
 bool valid_identifier(std::string_view s);
 bool valid_ifname(std::string_view s);
+// A network name is a file name (NAME_MAX). A container id has no limit of its own.
+inline constexpr std::size_t kMaxNetworkName = 255;
 
 }  // namespace rt::cni

@@ -79,6 +79,14 @@ IpamConfig IpamConfig::parse(const cni::Request& r) {
             c.routes.push_back(cni::parse_route((*routes)[i], json::path_index("ipam.routes", i)));
     c.data_dir = json::get_string_or(*ipam, "dataDir", "ipam", kDefaultDataDir);
     if (c.data_dir.empty()) c.data_dir = kDefaultDataDir;
+    // A relative dataDir would be resolved against whatever directory the runtime runs the
+    // plugin in: two runtimes (or one from two directories) would not share reservations.
+    // The reference host-local accepts it.
+    if (c.data_dir[0] != '/')
+        throw CniError(kInvalidConfig, "ipam.dataDir: \"" + c.data_dir +
+                                           "\" must be an absolute path (a relative one "
+                                           "would be created under the plugin's working "
+                                           "directory)");
     c.resolv_conf = json::get_string_or(*ipam, "resolvConf", "ipam", "");
 
     // Requested addresses. CONVENTIONS.md: when args.cni.ips is given, CNI_ARGS IP= is

@@ -109,7 +109,11 @@ Result add(Request& r) {
 
 void del(Request& r) {
     IpamConfig cfg = IpamConfig::parse(r);
-    Store store(cfg.data_dir, cfg.name);
+    // Without the network's directory nothing is reserved: nothing to release (and none
+    // to create, on a read-only dataDir say).
+    auto existing = Store::open_existing(cfg.data_dir, cfg.name);
+    if (!existing) return;
+    Store& store = *existing;
     std::vector<cni::IpAddr> ips;
     for (const auto& ip : prev_addresses(r, cfg))
         if (store.owned_by(ip, r.container_id, r.ifname)) ips.push_back(ip);

@@ -16,6 +16,7 @@ namespace {
 
 constexpr const char* kIndexDir = ".rt-index";
 constexpr const char* kLastPrefix = "last_reserved_ip.";
+constexpr std::size_t kMaxIndexEntry = 255;  // NAME_MAX
 
 void mkdir_p(const std::string& path) {
     if (mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return;
@@ -117,9 +118,34 @@ Store::Store(const std::string& data_dir, const std::string& network)
     if (!dirfd_) throw Error("open " + dir_, errno);
     lock_.reset(openat(dirfd_.get(), "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!lock_) throw Error("open " + dir_ + "/lock", errno);
+    lock();
+}
+
+void Store::lock() {
     while (flock(lock_.get(), LOCK_EX) != 0) {
         if (errno != EINTR) throw Error("lock " + dir_ + "/lock", errno);
     }
+}
+
+std::optional<Store> Store::open_existing(const std::string& data_dir, const std::string& network) {
+    Store s;
+    s.dir_ = data_dir + "/" + network;
+    s.index_dir_ = data_dir + "/" + kIndexDir + "/" + network;
+    s.dirfd_.reset(::open(s.dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!s.dirfd_) {
+        if (errno == ENOENT) return std::nullopt;
+        throw Error("open " + s.dir_, errno);
+    }
+    s.lock_.reset(openat(s.dirfd_.get(), "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!s.lock_ && errno == EROFS) {
+        // flock() works on a read-only descriptor: a writer elsewhere (a read-write view of
+        // the same directory) is still waited for.
+        s.lock_.reset(openat(s.dirfd_.get(), "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (!s.lock_ && errno == ENOENT) return s;
+    }
+    if (!s.lock_) throw Error("open " + s.dir_ + "/lock", errno);
+    s.lock();
+    return s;
 }
 
 bool Store::reserve(const cni::IpAddr& ip, const std::string& id, const std::string& ifname,
@@ -180,7 +206,9 @@ std::vector<cni::IpAddr> Store::find(const std::string& id, const std::string& i
 
 std::vector<cni::IpAddr> Store::find_indexed(const std::string& id, const std::string& ifname) {
     std::vector<cni::IpAddr> out;
-    if (auto idx = read_at(AT_FDCWD, index_dir_ + "/" + index_entry(id, ifname))) {
+    std::string entry = index_entry(id, ifname);
+    if (entry.size() > kMaxIndexEntry) return out;  // never written (write_index): scan
+    if (auto idx = read_at(AT_FDCWD, index_dir_ + "/" + entry)) {
         std::size_t pos = 0;
         while (pos < idx->size()) {
             auto nl = idx->find('\n', pos);
@@ -197,7 +225,7 @@ std::vector<cni::IpAddr> Store::find_indexed(const std::string& id, const std::s
 void Store::write_index(const std::string& id, const std::string& ifname,
                         const std::vector<cni::IpAddr>& ips) {
     std::string entry = index_entry(id, ifname);
-    if (entry.size() > 255) return;  // too long for a file name: DEL scans instead
+    if (entry.size() > kMaxIndexEntry) return;  // too long for a file name: DEL scans instead
     std::string text;
     for (const auto& ip : ips) text += ip.str() + "\n";
     std::string path = index_dir_ + "/" + entry;
@@ -212,8 +240,13 @@ void Store::write_index(const std::string& id, const std::string& ifname,
 
 void Store::remove_index(const std::string& id, const std::string& ifname) {
     std::string path = index_dir_ + "/" + index_entry(id, ifname);
-    if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENAMETOOLONG)
-        throw Error("remove " + path, errno);
+    if (unlink(path.c_str()) == 0) return;
+    int err = errno;
+    if (err == ENOENT || err == ENAMETOOLONG) return;
+    // A read-only file system says EROFS before it looks the name up.
+    struct stat st {};
+    if (err == EROFS && lstat(path.c_str(), &st) != 0 && errno == ENOENT) return;
+    throw Error("remove " + path, err);
 }
 
 std::vector<std::pair<std::string, std::string>> Store::indexed() {

@@ -30,6 +30,12 @@ class Store {
   public:
     // Creates <data_dir>/<network> if needed and takes the network's lock until destroyed.
     Store(const std::string& data_dir, const std::string& network);
+    // For DEL: the store when the network's directory exists, nullopt when it does not
+    // (nothing can be reserved there). On a read-only file system the lock is taken on a
+    // read-only descriptor when the lock file exists, and not at all when it does not
+    // (nobody can reserve anything there): finding nothing to release succeeds.
+    static std::optional<Store> open_existing(const std::string& data_dir,
+                                              const std::string& network);
 
     // Creates the address's file exclusively; false if it is taken. Records it as the
     // last reserved address of range set `set`.
@@ -57,6 +63,9 @@ class Store {
     const std::string& dir() const { return dir_; }
 
   private:
+    Store() = default;
+    void lock();
+
     std::string dir_, index_dir_;
     base::UniqueFd dirfd_, lock_;
 };

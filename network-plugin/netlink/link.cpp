@@ -179,9 +179,16 @@ void set_promisc(Socket& s, int index, std::string_view name) {
     s.request(m);
 }
 
+// Without a terminating NUL, as iproute2 sends it: the kernel's policy counts a NUL in
+// the IFALIASZ - 1 bytes it allows, so 255 bytes plus NUL fail with ERANGE.
+static void put_alias(Message& m, std::string_view alias) {
+    alias = alias.substr(0, IFALIASZ - 1);
+    m.put(IFLA_IFALIAS, alias.data(), alias.size());
+}
+
 void set_alias(Socket& s, int index, std::string_view alias, std::string_view name) {
     Message m = set_link_msg(index, 0, 0);
-    m.put_string(IFLA_IFALIAS, alias.substr(0, IFALIASZ - 1));
+    put_alias(m, alias);
     m.what("netlink: set alias of " + std::string(name));
     s.request(m);
 }
@@ -189,7 +196,7 @@ void set_alias(Socket& s, int index, std::string_view alias, std::string_view na
 Message set_alias_by_name_msg(std::string_view name, std::string_view alias) {
     Message m = set_link_msg(0, 0, 0);
     m.put_string(IFLA_IFNAME, name);
-    m.put_string(IFLA_IFALIAS, alias.substr(0, IFALIASZ - 1));
+    put_alias(m, alias);
     m.what("netlink: set alias of " + std::string(name));
     return m;
 }

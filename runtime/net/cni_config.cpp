@@ -13,6 +13,7 @@
 
 #include "base/fd.hpp"
 #include "rt/error.hpp"
+#include "rt/json_check.hpp"
 
 namespace rt::net {
 namespace {
@@ -62,6 +63,9 @@ NetworkConfig parse_network_config(std::string_view text, const std::string& ori
         invalid(origin, "offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                             rapidjson::GetParseError_En(doc.GetParseError()));
     if (!doc.IsObject()) invalid(origin, "expected a JSON object");
+    // What the plugins refuse too (cni/json.cpp): refused here, before any plugin runs.
+    if (auto found = json_check::check(doc, {.reject_nul = true}))
+        invalid(origin, found.pointer() + ": " + found.reason());
 
     auto string_member = [&](const rapidjson::Value& obj, const char* key,
                              const std::string& path) -> std::string {

@@ -103,6 +103,7 @@ namespace {
 struct Running {
     pid_t pid = -1;
     rt::base::UniqueFd out;
+    rt::base::UniqueFd err;  // a memfd: read after exit, so a chatty stderr cannot block
 };
 
 Running start(const Invocation& inv) {
@@ -134,6 +135,9 @@ Running start(const Invocation& inv) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in.get(), 0);
     posix_spawn_file_actions_adddup2(&fa, wr.get(), 1);
+    rt::base::UniqueFd err(memfd_create("cni-test-stderr", MFD_CLOEXEC));
+    if (!err) throw std::runtime_error("memfd for plugin stderr");
+    posix_spawn_file_actions_adddup2(&fa, err.get(), 2);
     std::string exe = inv.plugin;
     char* argv[] = {exe.data(), nullptr};
     Running r;
@@ -141,6 +145,7 @@ Running start(const Invocation& inv) {
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw std::runtime_error("spawn " + exe);
     r.out = std::move(rd);
+    r.err = std::move(err);
     return r;
 }
 
@@ -153,6 +158,10 @@ Exec finish(Running& r) {
     int st = 0;
     waitpid(r.pid, &st, 0);
     e.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (lseek(r.err.get(), 0, SEEK_SET) == 0)
+        while ((n = read(r.err.get(), buf, sizeof buf)) > 0)
+            e.err.append(buf, static_cast<std::size_t>(n));
+    if (!e.err.empty()) (void)fwrite(e.err.data(), 1, e.err.size(), stderr);  // as before
     e.doc.Parse(e.out.c_str());
     return e;
 }
@@ -377,7 +386,16 @@ Invocation Attachment::base(const std::string& cmd) const {
 
 std::string Attachment::with_prev() const {
     if (!ok()) return config_;
-    return config_.substr(0, config_.size() - 1) + R"(,"prevResult":)" + add_.out + "}";
+    // As a runtime builds it: prevResult set to the ADD's result, replacing one the ADD
+    // itself got (a second "prevResult" member would be a duplicate key, refused).
+    rt::cni::json::Document d, prev;
+    d.Parse(config_.c_str());
+    prev.Parse(add_.out.c_str());
+    if (d.HasParseError() || !d.IsObject() || prev.HasParseError())
+        return config_.substr(0, config_.size() - 1) + R"(,"prevResult":)" + add_.out + "}";
+    d.RemoveMember("prevResult");
+    d.AddMember("prevResult", rt::cni::json::Value(prev, d.GetAllocator()), d.GetAllocator());
+    return rt::cni::json::to_string(d);
 }
 
 Exec Attachment::del() {

@@ -51,6 +51,7 @@ class Netns {
 struct Exec {
     int status = -1;  // exit status
     std::string out;
+    std::string err;  // the plugin's stderr (also copied to the test's stderr)
     rt::cni::json::Document doc;
     int code() const;  // CNI error code (0 if none)
     std::string msg() const;
