@@ -182,6 +182,20 @@ BOOST_AUTO_TEST_CASE(config_errors_name_file_and_field) {
     expect_error(
         [] { parse_network_config(R"({"name":"n","cniVersion":"1.0.0","type":"../x"})", "f"); },
         "must be a plain file name");
+    // What the plugins refuse is refused before any runs, naming the member.
+    expect_error(
+        [] {
+            parse_network_config(
+                "{\"name\":\"n\",\"cniVersion\":\"1.0.0\",\"plugins\":[{\"type\":\"b\","
+                "\"bridge\":\"br\xff\"}]}",
+                "f");
+        },
+        "f: /plugins/0/bridge: not valid UTF-8 (byte 0xff at offset 2)");
+    expect_error(
+        [] {
+            parse_network_config(R"({"name":"n","cniVersion":"1.0.0","name":"m","type":"b"})", "f");
+        },
+        "f: /name: duplicate key");
 }
 
 BOOST_AUTO_TEST_CASE(load_by_name_first_in_lexical_order) {
