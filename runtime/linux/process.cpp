@@ -75,6 +75,28 @@ bool step_user(ProcessPlan& plan, ChildCtx& ctx) noexcept {
     return true;
 }
 
+// As runc (fixStdioPermissions): stdio (a pty slave, pipes or files rt was handed) is given
+// to the process's uid, its gid kept (devpts' gid= option), so that a non-root process can
+// use its console and reopen /dev/stdout. Skipped for /dev/null and what the uid already
+// owns; an inode this namespace cannot chown (EINVAL, EPERM: unmapped owner or gid in a user
+// namespace; EROFS) is left alone, as runc does. Before setuid: needs CAP_CHOWN.
+bool step_stdio_owner(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    struct stat null {};
+    if (::stat("/dev/null", &null) != 0) return ctx.fail(errno, "stat /dev/null");
+    for (int fd = 0; fd <= 2; ++fd) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) {
+            if (errno == EBADF) continue;  // a closed stdio fd: nothing to give
+            return ctx.fail(errno, "fstat stdio fd %d", fd);
+        }
+        if (st.st_uid == plan.uid || (S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev)) continue;
+        if (::fchown(fd, plan.uid, st.st_gid) != 0 && errno != EINVAL && errno != EPERM &&
+            errno != EROFS)
+            return ctx.fail(errno, "chown stdio fd %d to uid %u", fd, plan.uid);
+    }
+    return true;
+}
+
 bool step_umask(ProcessPlan& plan, ChildCtx&) noexcept {
     if (plan.umask >= 0) ::umask(static_cast<mode_t>(plan.umask));
     return true;
@@ -235,6 +257,7 @@ constexpr Step<ProcessPlan> kProcessSteps[] = {
     {"rlimits", step_rlimits},
     {"security_attributes", step_security_attributes},
     {"bounding_set", step_bounding_set},
+    {"stdio_owner", step_stdio_owner},
     {"user", step_user},
     {"umask", step_umask},
     {"cwd", step_cwd},

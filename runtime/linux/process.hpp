@@ -5,7 +5,8 @@
 // Order of the child steps (runc's standard_init_linux.go is the reference; the security
 // steps are rt::security's, see security/process_security.hpp):
 //   console -> rlimits -> security_attributes (personality, memory policy, scheduler,
-//   ioPriority, LSM exec labels) -> bounding_set (drop, keepcaps) -> user
+//   ioPriority, LSM exec labels) -> bounding_set (drop, keepcaps) -> stdio_owner (stdio and
+//   the pty to the process's uid, as runc) -> user
 //   (setgroups/setgid/setuid) -> umask -> cwd (checked inside the root) -> env (HOME)
 //   -> executable (PATH lookup) -> capabilities (capset, ambient, no_new_privileges, final
 //   CPU affinity) -> [seccomp_notify: the filter, when it uses SCMP_ACT_NOTIFY: the agent

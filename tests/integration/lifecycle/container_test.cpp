@@ -86,6 +86,21 @@ BOOST_AUTO_TEST_CASE(loopback_is_up_in_a_new_network_namespace) {
     BOOST_TEST(out == "0x9\ninet 127.0.0.1\n", out);  // IFF_UP | IFF_LOOPBACK
 }
 
+// The stdio pipes rt hands to a non-root process become its uid's (gid kept), as runc does,
+// so it can reopen /dev/stdout and /dev/stderr (they are /proc/self/fd/N: a new open of the
+// pipe, checked against its owner). /dev/null is left as it is.
+BOOST_AUTO_TEST_CASE(stdio_pipes_are_given_to_the_process_user) {
+    Env env;
+    env.set("/process/user", R"({"uid":1000,"gid":1000})");
+    env.sh(
+        "stat -L -c %u:%g /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2; "
+        "echo to-stdout > /dev/stdout; echo to-stderr > /dev/stderr; stat -L -c %u /dev/null");
+    Result r = env.run_container();
+    BOOST_TEST(r.code == 0, "exit " << r.code << ": " << r.err);
+    BOOST_TEST(r.out == "1000:0\n1000:0\n1000:0\nto-stdout\n0\n");
+    BOOST_TEST(r.err == "to-stderr\n");
+}
+
 BOOST_AUTO_TEST_CASE(hostname_and_domainname) {
     Env env;
     env.set("/hostname", "\"box-1\"");

@@ -27,6 +27,12 @@ std::string host_hook(Env& env) {
     return path;
 }
 
+size_t count(const std::string& text, const std::string& word) {
+    size_t n = 0;
+    for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++n;
+    return n;
+}
+
 std::string hook_json(const std::string& path, const std::string& kind) {
     return R"({"path":")" + path + R"(","args":["hook.sh",")" + kind + R"("]})";
 }
@@ -274,6 +280,39 @@ BOOST_AUTO_TEST_CASE(console_socket_receives_a_working_pty) {
     BOOST_TEST(out.find("33 101") != std::string::npos, out);
     BOOST_TEST(out.find("/dev/pts/0") != std::string::npos, out);
     BOOST_TEST(out.find("console") != std::string::npos, out);
+}
+
+// The pty of a non-root process is its uid's (gid kept: devpts' gid=5), as runc gives it, so
+// the process can use its console: for the init (run) and for `exec -t`.
+BOOST_AUTO_TEST_CASE(the_pty_belongs_to_the_process_user) {
+    Env env;
+    env.set("/process/terminal", "true");
+    env.set("/process/user", R"({"uid":1000,"gid":1000})");
+    const std::string script =
+        "for f in /proc/self/fd/0 /proc/self/fd/2 /dev/console; do stat -L -c %u:%g $f; done; "
+        "echo tty-writable > /dev/tty";
+    env.sh(script);
+    env.write_config();
+    std::string cmd = std::string(RT_BINARY) + " --root " + env.root() + " run -b " + env.bundle() +
+                      " " + env.id();
+    Result r = lt::run({"script", "-qec", cmd, "/dev/null"});
+    BOOST_TEST(r.code == 0, r.out << r.err);
+    // (script(1) relays the lines with \r\n and may add a NUL: count the owners instead.)
+    BOOST_TEST(count(r.out, "1000:5") == 3u, r.out);
+    BOOST_TEST(r.out.find("tty-writable") != std::string::npos, r.out);
+
+    // exec -t --user 1000 into a container whose init is root.
+    Env e2;
+    e2.set("/process/args", R"(["sleep","1000"])");
+    std::string id = e2.id();
+    BOOST_REQUIRE(e2.rt({"run", "-d", "-b", e2.bundle(), id}).code == 0);
+    cmd = std::string(RT_BINARY) + " --root " + e2.root() + " exec -t --user 1000:1000 " + id +
+          " sh -c '" + script + "'";
+    r = lt::run({"script", "-qec", cmd, "/dev/null"});
+    BOOST_TEST(r.code == 0, r.out << r.err);
+    // /dev/console is not the exec's pty: only its fds 0 and 2 are.
+    BOOST_TEST(count(r.out, "1000:5") == 2u, r.out);
+    BOOST_TEST(r.out.find("tty-writable") != std::string::npos, r.out);
 }
 
 BOOST_AUTO_TEST_CASE(terminal_without_console_socket_is_refused_for_create) {
