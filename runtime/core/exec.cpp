@@ -130,7 +130,8 @@ int Runtime::exec(const ExecOptions& o) {
     plan.process =
         linux::build_process_plan(process, o.process_file.empty() ? "exec" : o.process_file);
     plan.process.preserve_fds = o.preserve_fds;
-    plan.process.new_session = process.terminal;
+    // Every exec'd process is a session leader (runc calls setsid for every process).
+    plan.process.new_session = true;
     try {
         // The container's seccomp, personality and memory policy apply to exec'd processes too.
         plan.process.security = security::prepare_process_security(
@@ -145,12 +146,10 @@ int Runtime::exec(const ExecOptions& o) {
         throw Error("cannot exec in container \"" + o.id + "\": it is not running",
                     ErrorKind::WrongState);
     plan.init_pidfd = init_pidfd.get();
-    int differ = linux::differing_namespaces(record.pid);
-    int pid_time = differ & (CLONE_NEWPID | CLONE_NEWTIME);
-    plan.join_flags = differ & ~(CLONE_NEWPID | CLONE_NEWTIME);
+    plan.join_flags = linux::differing_namespaces(record.pid);
     plan.close_fds.push_back(dir.fd());
     base::UniqueFd init_root;
-    if (!(differ & CLONE_NEWNS)) {
+    if (!(plan.join_flags & CLONE_NEWNS)) {
         init_root = base::open_fd("/proc/" + std::to_string(record.pid) + "/root",
                                   O_PATH | O_DIRECTORY);
         // Checked again: the pid was the container's init when the pidfd was opened.
@@ -188,7 +187,7 @@ int Runtime::exec(const ExecOptions& o) {
     spawn_options.cgroup_fd = cgroup_fd.get();
     linux::SpawnedProcess child;
     base::Rollback rollback;
-    child = linux::spawn_tenant(plan, record.pid, pid_time, spawn_options);
+    child = linux::spawn_tenant(plan, spawn_options);
     console.reset();
     rollback.add("exec process", [&child] {
         if (child.pidfd) base::pidfd_signal(child.pidfd.get(), SIGKILL);
@@ -216,12 +215,14 @@ int Runtime::exec(const ExecOptions& o) {
         state.annotations = record.annotations;
         linux::hand_seccomp_fd_to_agent(child.sync.get(), child.pid, plan.process.security,
                                         oci::serialize_state(state), "exec");
-        linux::sync_expect(child.sync.get(), linux::SyncType::Ready, "exec");
+        // The intermediate is set up and cloned the process into the pid namespace.
+        linux::adopt_spawned_child(child, "exec");
     } catch (Error& e) {
         throw e.context("exec");
     }
     base::crash_point(base::CrashPoint::ExecReady);
-    // After Ready only execve remains: its failure arrives as an Error message, success as EOF.
+    // Only setsid, the seccomp filter and execve remain: a failure arrives as an Error
+    // message, success as EOF.
     {
         linux::SyncHeader h{};
         std::vector<char> buf(linux::kSyncMaxPayload + 1);

@@ -68,14 +68,13 @@ void kill_and_reap(pid_t pid, int pidfd) noexcept {
     }
 }
 
-// InitPlan::fork_into_pid_ns: the cloned child forked the init into the pid namespace owned
-// by the joined user namespace, reports its pid and exits. We reap the intermediate; the init
-// is then our child (we are a subreaper) and, unreaped, its pid cannot be reused.
-void adopt_forked_init(SpawnedProcess& out) {
+}  // namespace
+
+void adopt_spawned_child(SpawnedProcess& out, const char* what) {
     pid_t intermediate = out.pid;
     std::string text;
     try {
-        text = sync_expect(out.sync.get(), SyncType::Pid, "create");
+        text = sync_expect(out.sync.get(), SyncType::Pid, what);
     } catch (...) {
         kill_and_reap(intermediate, out.pidfd.get());
         throw;
@@ -85,7 +84,8 @@ void adopt_forked_init(SpawnedProcess& out) {
     }
     pid_t init = 0;
     std::from_chars(text.data(), text.data() + text.size(), init);
-    if (init <= 0) throw Error("create: bad pid \"" + text + "\" from the container process");
+    if (init <= 0)
+        throw Error(std::string(what) + ": bad pid \"" + text + "\" from the container process");
     int fd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
     if (fd < 0) {
         int e = errno;
@@ -96,8 +96,6 @@ void adopt_forked_init(SpawnedProcess& out) {
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     out.pid = init;
 }
-
-}  // namespace
 
 SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOptions& options) {
     const NamespacePlan& ns = *plan.namespaces;
@@ -183,7 +181,7 @@ SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOpti
     if (pid == 0) container_init(plan);  // never returns
     out.pid = pid;
     for (auto& m : plan.mounts) m.idmap_tree.reset();  // the init has its own copies
-    if (plan.fork_into_pid_ns) adopt_forked_init(out);
+    if (plan.fork_into_pid_ns) adopt_spawned_child(out, "create");
     return out;
 }
 

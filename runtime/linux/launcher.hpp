@@ -33,4 +33,10 @@ struct SpawnOptions {
 // parent so that timeOffsets can be written before any process lives in it.
 SpawnedProcess spawn_init(InitPlan& plan, const oci::Spec& spec, const SpawnOptions& options);
 
+// The intermediate `out` sent the pid of the process it cloned with CLONE_PARENT (or forked,
+// rt being a child subreaper) and exits: reaps it and makes `out` that process (pid, pidfd;
+// the sync socket stays). The process is rt's unreaped child, so its pid cannot be reused
+// before pidfd_open. Throws rt::Error (`what` prefixes it) after killing what it can.
+void adopt_spawned_child(SpawnedProcess& out, const char* what);
+
 }  // namespace rt::linux

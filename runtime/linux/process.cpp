@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -354,10 +355,19 @@ void process_exec(ProcessPlan& plan, ChildCtx& ctx) noexcept {
 }
 
 bool step_console(ProcessPlan& plan, ChildCtx& ctx) noexcept {
-    if (plan.new_session && ::setsid() < 0 && errno != EPERM) return ctx.fail(errno, "setsid");
+    if (plan.new_session && !plan.defer_session && ::setsid() < 0 && errno != EPERM)
+        return ctx.fail(errno, "setsid");
     if (!plan.terminal) return true;
     return setup_container_console(plan.console_socket_fd, plan.rows, plan.cols, plan.console_mount,
-                                   ctx);
+                                   !plan.defer_session, ctx);
+}
+
+bool become_session_leader(ProcessPlan& plan, ChildCtx& ctx) noexcept {
+    if (!plan.new_session || !plan.defer_session) return true;
+    if (::setsid() < 0) return ctx.fail(errno, "setsid");
+    if (plan.terminal && ::ioctl(0, TIOCSCTTY, 0) != 0)
+        return ctx.fail(errno, "set controlling terminal");
+    return true;
 }
 
 }  // namespace rt::linux

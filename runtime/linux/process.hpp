@@ -54,8 +54,12 @@ struct ProcessPlan {
     unsigned short rows = 0, cols = 0;
     int console_socket_fd = -1;  // where the pty master goes (SCM_RIGHTS)
     bool console_mount = false;  // init: bind the pty slave on /dev/console
-    bool new_session = true;     // setsid() (the init always; exec only with a terminal)
-    int preserve_fds = 0;        // fds 3 .. 3+preserve_fds-1 stay open across exec
+    // setsid() for every process (as runc), in the console step; with defer_session (exec) in
+    // become_session_leader(), called by the process that execs (the console step's
+    // intermediate cannot make the session for it).
+    bool new_session = true;
+    bool defer_session = false;
+    int preserve_fds = 0;  // fds 3 .. 3+preserve_fds-1 stay open across exec
 
     // Filled by the child.
     char exec_path[PATH_MAX] = {};
@@ -74,6 +78,8 @@ void process_exec(ProcessPlan& plan, ChildCtx& ctx) noexcept;
 
 // Individual steps, for callers that need to interleave their own (the init).
 bool step_console(ProcessPlan& plan, ChildCtx& ctx) noexcept;
+// With defer_session: setsid and, with a terminal, the pty on stdio as controlling terminal.
+bool become_session_leader(ProcessPlan& plan, ChildCtx& ctx) noexcept;
 
 // rlimit name <-> resource; -1 when unknown.
 int rlimit_resource(const std::string& name);

@@ -11,8 +11,12 @@
 //   4. child  -> parent Ready          everything is set up; the init now waits for `start`
 //   any child step failing sends       Error {step, errno, message} and exits
 // With a joined user namespace and a new pid namespace, a first message 0. Pid (payload: the
-// init's pid as decimal text) comes from the intermediate process, before Go.
-// exec uses 1 (Go), 4 (Ready, the pid of the process) and Error.
+// init's pid as decimal text) comes from the intermediate process, before Go. With a pid
+// namespace joined by path, Pid comes after 3 (and the seccomp hand-off), from the process
+// that did the setup and then cloned the init into that namespace; the parent answers with a
+// second Go (the state with the init's pid), then 4.
+// exec: 1 (Go), [seccomp hand-off], Pid (the intermediate cloned the process into the
+// container's pid namespace) and Error; success is EOF (execve, the socket is close-on-exec).
 // create and exec, when the seccomp filter uses SCMP_ACT_NOTIFY (before Ready):
 //      child  -> parent SeccompFd      the filter is loaded; payload: the listener fd number
 //                                      (sent with one write(2), see seccomp_agent.hpp)
@@ -36,7 +40,7 @@ enum class SyncType : uint32_t {
     Error = 5,
     SeccompFd = 6,
     SeccompDone = 7,
-    Pid = 8,  // create, before Go: the init's pid (see InitPlan::fork_into_pid_ns)
+    Pid = 8,  // the pid of the process an intermediate cloned (see above)
     // create, after Go, in a user namespace: the init asks for its bind sources, which rt
     // opens as host root inside the init's mount namespace; one MountSourceFd each (the fd in
     // SCM_RIGHTS). See linux/mount_sources.hpp.

@@ -91,7 +91,7 @@ base::UniqueFd connect_unix(const std::string& path) {
 }
 
 bool setup_container_console(int socket_fd, unsigned short rows, unsigned short cols,
-                             bool mount_console, ChildCtx& ctx) noexcept {
+                             bool mount_console, bool set_ctty, ChildCtx& ctx) noexcept {
     int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0) return ctx.fail(errno, "open /dev/ptmx in the container");
     int unlock = 0;
@@ -120,7 +120,8 @@ bool setup_container_console(int socket_fd, unsigned short rows, unsigned short 
     if (socket_fd >= 0) ::close(socket_fd);
     for (int i = 0; i < 3; ++i)
         if (::dup2(slave, i) < 0) return ctx.fail(errno, "dup2 pty slave to %d", i);
-    if (::ioctl(0, TIOCSCTTY, 0) != 0) return ctx.fail(errno, "set controlling terminal");
+    if (set_ctty && ::ioctl(0, TIOCSCTTY, 0) != 0)
+        return ctx.fail(errno, "set controlling terminal");
     if (slave > 2) ::close(slave);
     return true;
 }

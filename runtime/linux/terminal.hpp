@@ -14,9 +14,10 @@
 namespace rt::linux {
 
 // Child side: opens /dev/ptmx, sizes it, sends the master over `socket_fd`, optionally binds
-// the slave on /dev/console, and makes the slave the controlling terminal and stdio 0-2.
+// the slave on /dev/console, and makes the slave stdio 0-2 and (with set_ctty, which needs a
+// session leader) the controlling terminal.
 bool setup_container_console(int socket_fd, unsigned short rows, unsigned short cols,
-                             bool mount_console, ChildCtx& ctx) noexcept;
+                             bool mount_console, bool set_ctty, ChildCtx& ctx) noexcept;
 
 // Sends `fd` with SCM_RIGHTS; `name` is the payload. Child-safe. Returns false with errno.
 bool send_fd(int socket_fd, int fd, const char* name) noexcept;

@@ -203,3 +203,44 @@ BOOST_AUTO_TEST_CASE(exec_into_a_no_pivot_container_lands_in_its_root) {
     BOOST_TEST(l[1] == l[0]);
     BOOST_TEST(l[2] == l[0]);
 }
+
+// Every process rt starts is a session leader (runc calls setsid for each): an exec without a
+// terminal too, and the init. Inside the container its process group and session are its own
+// pid (they would read 0 if they were the caller's, outside the pid namespace).
+BOOST_AUTO_TEST_CASE(exec_and_init_processes_are_session_leaders) {
+    const std::string probe = "echo $$ $(cut -d' ' -f5,6 /proc/self/stat)";
+    Running c;
+    for (bool detach : {false, true}) {
+        BOOST_TEST_CONTEXT("detach " << detach) {
+            const std::string out_file = "/dev/shm/session-" + std::to_string(detach);
+            std::vector<std::string> args = {c.id, "sh", "-c", probe};
+            if (detach) {
+                args = {"-d", c.id, "sh", "-c", probe + " > " + out_file};
+                Result r = c.exec(args);
+                BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+                Result cat;
+                for (int i = 0; i < 500; ++i) {
+                    cat = c.exec({c.id, "cat", out_file});
+                    if (cat.code == 0 && !cat.out.empty()) break;
+                    ::usleep(10000);
+                }
+                args = {c.id, "cat", out_file};
+            }
+            Result r = c.exec(args);
+            BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+            auto f = lines(r.out);
+            BOOST_REQUIRE(f.size() == 1u);
+            // "<pid> <pgrp> <session>" of the shell rt exec'd (cut, its child, reads its own
+            // stat: the same group and session).
+            std::string pid = f[0].substr(0, f[0].find(' '));
+            BOOST_TEST(f[0] == pid + " " + pid + " " + pid, f[0]);
+            BOOST_TEST(pid != "0");
+        }
+    }
+    // The init: its session is the container's pid 1.
+    Env env;
+    env.sh(probe);
+    Result r = env.run_container("session");
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    BOOST_TEST(r.out == "1 1 1\n", r.out);
+}

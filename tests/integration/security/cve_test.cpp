@@ -6,6 +6,10 @@
 //     and run from a read-only sealed binary (a privileged one, with CAP_SYS_PTRACE, gets
 //     EROFS on the reopen).
 //   CVE-2024-21626: cwd "/proc/self/fd/N" must not reach a host directory through a leaked fd.
+//   exec/create ordering: a container with CAP_SYS_PTRACE that watches its /proc must never
+//     see a process of rt before it is entirely the container's (mount namespace, root,
+//     credentials): not an `rt exec` process, not the init of a container created into its
+//     pid namespace (the pod pattern).
 // (Symlinked mount destinations, CVE-2021-30465, and the fd listing are in
 // tests/integration/lifecycle/container_test.cpp; masked/readonly paths too.)
 #define BOOST_TEST_MODULE security integration : known attacks
@@ -18,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,7 +33,9 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -318,14 +325,15 @@ BOOST_AUTO_TEST_CASE(an_exec_process_during_its_setup_cannot_have_its_binary_wri
             Env env;
             prepare(env, privileged);
             const std::string copy = copy_rt(env);
-            // The container's filter sends close_range to the agent: rt's exec process calls it
-            // in its setup (closing stray fds), after joining the container, before execve.
-            // The agent holds that call: the process sits in rt's image inside the container.
+            // The container's filter sends setsid to the agent: rt's exec process calls it
+            // once it is in the container's pid namespace, right before execve (the
+            // intermediate that did the setup, outside that namespace, never calls it). The
+            // agent holds that call: the process sits in rt's image inside the container.
             const std::string socket_path = "/tmp/" + unique("rt-cve-agent") + ".sock";
             HoldingAgent agent(socket_path, 2);  // 1: the init at create, 2: the exec
             env.set("/linux/seccomp",
                     R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":")" + socket_path +
-                        R"(","syscalls":[{"names":["close_range"],"action":"SCMP_ACT_NOTIFY"}]})");
+                        R"(","syscalls":[{"names":["setsid"],"action":"SCMP_ACT_NOTIFY"}]})");
             // The attacker is the container's init; it learns the target's pid from /go.
             env.sh(attacker_script("$t", true) + "exec sleep 1000");
             std::string id = env.id("cve5736e");
@@ -543,6 +551,153 @@ BOOST_AUTO_TEST_CASE(mount_destinations_swapped_with_a_host_symlink_never_leave_
     // rt resolves a destination once and mounts through that handle: a swap can move a
     // half-made destination, never make rt fail.
     BOOST_TEST(succeeded == kIterations);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(exec_ordering)
+
+namespace {
+
+// The attacker (proc_root_watcher.cpp) as the init of a container with `rt spec`'s
+// capabilities plus CAP_SYS_PTRACE (no user namespace). It races every new pid of its pid
+// namespace for /proc/<pid>/root/<canary> (a host file, read and write) and ptrace, until
+// /stop exists, then writes its counters to /result.txt.
+class Watcher {
+  public:
+    explicit Watcher(Env& env) : env_(env), canary_(env.dir() + "/host-canary") {
+        write_file(canary_, "host secret\n");
+        env.own_rootfs();
+        env.set("/root/readonly", "false");
+        Result cp = run({"cp", RT_PROC_ROOT_WATCHER, env.rootfs() + "/watcher"});
+        if (cp.code != 0) throw std::runtime_error("cp watcher: " + cp.err);
+        for (const char* set : {"bounding", "effective", "permitted"})
+            env.set(std::string("/process/capabilities/") + set + "/-", R"("CAP_SYS_PTRACE")");
+        char mntns[64] = {};
+        if (::readlink("/proc/self/ns/mnt", mntns, sizeof mntns - 1) <= 0)
+            throw std::runtime_error("readlink /proc/self/ns/mnt");
+        struct stat root {};
+        if (::stat("/", &root) != 0) throw std::runtime_error("stat /");
+        env.set("/process/args", R"(["/watcher",")" + canary_ + R"(","/result.txt","/stop",")" +
+                                     mntns + R"(",")" + std::to_string(root.st_dev) + ":" +
+                                     std::to_string(root.st_ino) + R"("])");
+        id_ = env.id("watcher");
+        Result r = env.rt({"run", "-d", "-b", env.bundle(), id_});
+        if (r.code != 0) throw std::runtime_error("run the watcher: " + r.err);
+        pid_ = env.pid(id_);
+    }
+    const std::string& id() const { return id_; }
+    int pid() const { return pid_; }
+    // Stops the watcher and returns its counters (seen, reads, writes, attached, ...).
+    std::map<std::string, int> finish() {
+        write_file(env_.rootfs() + "/stop", "");
+        std::string text;
+        for (int i = 0; i < 3000 && text.empty(); ++i) {
+            if (exists(env_.rootfs() + "/result.txt"))
+                text = read_file(env_.rootfs() + "/result.txt");
+            if (text.empty()) ::usleep(10000);
+        }
+        BOOST_TEST_MESSAGE("watcher: " << text);
+        std::map<std::string, int> out;
+        std::istringstream in(text);
+        std::string field;
+        while (in >> field) {
+            auto eq = field.find('=');
+            if (eq != std::string::npos) out[field.substr(0, eq)] = std::stoi(field.substr(eq + 1));
+        }
+        return out;
+    }
+    // Nothing of the host: no read or write of the canary, no ptrace of a process in the
+    // host's mount namespace or root, or with capabilities the container does not have. And
+    // the watcher did see and attach to processes, so it could have won.
+    void check(std::map<std::string, int> c) const {
+        BOOST_REQUIRE_MESSAGE(c.count("seen"), "the watcher wrote no result");
+        BOOST_TEST(c["reads"] == 0);
+        BOOST_TEST(c["writes"] == 0);
+        BOOST_TEST(c["attached_host"] == 0);
+        BOOST_TEST(c["attached_privileged"] == 0);
+        BOOST_TEST(read_file(canary_) == "host secret\n");
+        BOOST_TEST(c["seen"] > 0);
+        BOOST_TEST(c["attached"] > 0);
+    }
+
+  private:
+    Env& env_;
+    std::string canary_, id_;
+    int pid_ = -1;
+};
+
+}  // namespace
+
+// rt exec: the process appears in the container's pid namespace only after it joined the
+// mount namespace (root included) and dropped its credentials (runtime/linux/tenant.hpp).
+BOOST_AUTO_TEST_CASE(exec_processes_never_expose_the_host_to_a_ptrace_capable_container) {
+    constexpr int kExecs = 40;
+    Env env;
+    Watcher watcher(env);
+    int failed = 0;
+    for (int i = 0; i < kExecs; ++i) {
+        // Half short (true), half alive long enough for the watcher to see each one.
+        Result e = env.rt({"exec", watcher.id(), i % 2 ? "true" : "sleep", "0.05"});
+        if (e.code != 0) ++failed;
+        if (e.code != 0) BOOST_TEST_MESSAGE("exec " << i << ": " << e.code << " " << e.err);
+    }
+    BOOST_TEST(failed == 0);
+    watcher.check(watcher.finish());
+}
+
+// The pod pattern (a pid namespace joined by path): the init is in that namespace, `rt state`
+// and the startContainer hook report its pid, exec and kill reach it.
+BOOST_AUTO_TEST_CASE(a_container_joining_a_pid_namespace_by_path_runs_in_it) {
+    Env holder;
+    holder.set("/process/args", R"(["sleep","1000"])");
+    std::string hid = holder.id("holder");
+    Result h = holder.rt({"run", "-d", "-b", holder.bundle(), hid});
+    BOOST_REQUIRE_MESSAGE(h.code == 0, h.err);
+    const std::string pidns = "/proc/" + std::to_string(holder.pid(hid)) + "/ns/pid";
+
+    Env pod;
+    for (auto& ns : pod.config["linux"]["namespaces"].GetArray())
+        if (std::string(ns["type"].GetString()) == "pid")
+            ns.AddMember("path", rapidjson::Value(pidns.c_str(), pod.config.GetAllocator()),
+                         pod.config.GetAllocator());
+    // startContainer hooks run in the container's mount namespace: the file is in its rootfs.
+    pod.own_rootfs();
+    pod.set("/root/readonly", "false");
+    const std::string hook_out = pod.rootfs() + "/start-hook.json";
+    pod.set(
+        "/hooks",
+        R"({"startContainer":[{"path":"/bin/sh","args":["sh","-c","cat > /start-hook.json"]}]})");
+    pod.set("/process/args", R"(["sleep","1000"])");
+    std::string id = pod.id("member");
+    Result c = pod.rt({"create", "-b", pod.bundle(), id});
+    BOOST_REQUIRE_MESSAGE(c.code == 0, c.err);
+    int pid = pod.pid(id);
+    BOOST_REQUIRE(pid > 0);
+    char a[64] = {}, b[64] = {};
+    BOOST_REQUIRE(::readlink(pidns.c_str(), a, sizeof a - 1) > 0);
+    BOOST_REQUIRE(
+        ::readlink(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), b, sizeof b - 1) > 0);
+    BOOST_TEST(std::string(a) == std::string(b));
+    BOOST_TEST(pod.status(id) == "created");
+    Result s = pod.rt({"start", id});
+    BOOST_REQUIRE_MESSAGE(s.code == 0, s.err);
+    BOOST_TEST(pod.status(id) == "running");
+    // The hook (run in the container's namespaces) got the init's pid as seen there.
+    std::string nspid;
+    for (const auto& line : lines(read_file("/proc/" + std::to_string(pid) + "/status")))
+        if (line.rfind("NSpid:", 0) == 0) nspid = line.substr(line.find_last_of(" \t") + 1);
+    const std::string state = read_file(hook_out);
+    BOOST_TEST(state.find("\"pid\":" + nspid + ",") != std::string::npos, state << " " << nspid);
+    // exec joins it too: the holder's sleep (its pid 1) is visible.
+    Result e = pod.rt({"exec", id, "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"});
+    BOOST_TEST(e.code == 0, e.err);
+    BOOST_TEST(e.out == "sleep 1000 ", e.out);
+    Result k = pod.rt({"kill", id, "KILL"});
+    BOOST_TEST(k.code == 0, k.err);
+    for (int i = 0; i < 500 && pod.status(id) != "stopped"; ++i) ::usleep(10000);
+    BOOST_TEST(pod.status(id) == "stopped");
+    BOOST_TEST(holder.status(hid) == "running");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
