@@ -417,6 +417,87 @@ void Manager::enter(pid_t pid, bool skip_unified) const {
     }
 }
 
+std::vector<std::string> Manager::sub_cgroup_dirs(const std::vector<std::string>& args) const {
+    std::vector<std::string> dirs;
+    for (const auto& n : nodes_) dirs.push_back(n.dir);
+    if (args.empty()) return dirs;
+    bool v1 = false;
+    for (const auto& n : nodes_) v1 = v1 || !n.unified;
+    auto fail = [](const std::string& arg, const std::string& why) {
+        return Error("exec: --cgroup " + arg + ": " + why, ErrorKind::InvalidArgument);
+    };
+    // Relative, cleaned, never above the container's cgroup.
+    auto clean = [&fail](const std::string& arg, std::string_view path) {
+        std::string out;
+        size_t i = 0;
+        while (i <= path.size()) {
+            size_t end = path.find('/', i);
+            if (end == std::string_view::npos) end = path.size();
+            std::string_view part = path.substr(i, end - i);
+            if (part == "..") throw fail(arg, "not a sub-cgroup path (\"..\")");
+            if (!part.empty() && part != ".") out += "/" + std::string(part);
+            i = end + 1;
+        }
+        if (out.empty()) throw fail(arg, "an empty sub-cgroup path");
+        return out;
+    };
+    for (const auto& arg : args) {
+        size_t colon = arg.find(':');
+        if (colon == std::string::npos) {
+            if (args.size() != 1)
+                throw fail(arg, "a path without <controller>: must be the only --cgroup");
+            std::string sub = clean(arg, arg);
+            for (auto& d : dirs) d += sub;
+            continue;
+        }
+        if (arg.find(':', colon + 1) != std::string::npos)
+            throw fail(arg, "expected [<controller>[,<controller>]:]<path>");
+        if (!v1) throw fail(arg, "cgroup v2 has one hierarchy: give the path without a controller");
+        std::string sub = clean(arg, std::string_view(arg).substr(colon + 1));
+        std::string_view list = std::string_view(arg).substr(0, colon);
+        size_t i = 0;
+        while (i <= list.size()) {
+            size_t end = list.find(',', i);
+            if (end == std::string_view::npos) end = list.size();
+            std::string_view ctrl = list.substr(i, end - i);
+            const Node* n = node_for(ctrl);
+            if (ctrl.empty() || !n)
+                throw fail(arg, "unknown controller \"" + std::string(ctrl) +
+                                    "\" (not a hierarchy of the container)");
+            dirs[static_cast<size_t>(n - nodes_.data())] = n->dir + sub;
+            i = end + 1;
+        }
+    }
+    for (size_t i = 0; i < dirs.size(); ++i) {
+        if (dirs[i] == nodes_[i].dir) continue;
+        struct stat st {};
+        int err = ::stat(dirs[i].c_str(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+        if (err)
+            throw Error("exec: --cgroup: " + dirs[i] + " is not an existing cgroup", err,
+                        ErrorKind::InvalidArgument);
+    }
+    return dirs;
+}
+
+void Manager::enter_dirs(pid_t pid, const std::vector<std::string>& dirs, bool skip_unified) const {
+    std::string value = std::to_string(pid);
+    for (size_t i = 0; i < nodes_.size() && i < dirs.size(); ++i) {
+        if (nodes_[i].unified && skip_unified) continue;
+        if (int err = fs::try_write_file(fs::join(dirs[i], "cgroup.procs"), value))
+            throw Error("join cgroup " + dirs[i] + " (pid " + value + ")", err);
+    }
+}
+
+base::UniqueFd Manager::open_unified_dir(const std::vector<std::string>& dirs) const {
+    for (size_t i = 0; i < nodes_.size() && i < dirs.size(); ++i) {
+        if (!nodes_[i].unified) continue;
+        base::UniqueFd fd(::open(dirs[i].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!fd) throw Error("open " + dirs[i], errno);
+        return fd;
+    }
+    return {};
+}
+
 base::UniqueFd Manager::open_unified_dir() const {
     const Node* u = unified_node();
     if (!u) return {};

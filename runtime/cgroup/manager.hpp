@@ -88,10 +88,20 @@ class Manager {
     // Moves pid into the container's cgroup on every hierarchy (skip_unified: it already
     // is there through clone3 CLONE_INTO_CGROUP).
     void enter(pid_t pid, bool skip_unified = false) const;
+    // `rt exec --cgroup` (runc 1.1's sub-cgroups): one directory per node (nodes() order) for
+    // the process to join. Each argument is "[controller[,controller]:]path", the path
+    // relative to the container's cgroup and existing; a path without controllers (one
+    // argument only) applies to every hierarchy, and is the only form on cgroup v2. Throws
+    // rt::Error naming the argument.
+    std::vector<std::string> sub_cgroup_dirs(const std::vector<std::string>& args) const;
+    // enter() into those directories instead of the container's.
+    void enter_dirs(pid_t pid, const std::vector<std::string>& dirs, bool skip_unified) const;
     // An O_PATH directory fd of the cgroup2 node for clone3's CLONE_INTO_CGROUP, or an
     // empty fd when there is no cgroup2 node. On hybrid/legacy hosts enter() is still
     // needed for the v1 hierarchies.
     base::UniqueFd open_unified_dir() const;
+    // The same for the cgroup2 entry of sub_cgroup_dirs().
+    base::UniqueFd open_unified_dir(const std::vector<std::string>& dirs) const;
 
     // Stops every process and waits until the kernel reports the cgroup frozen
     // (v2: cgroup.events, no polling loop; v1: freezer.state). Throws on timeout.

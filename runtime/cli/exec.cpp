@@ -102,7 +102,9 @@ void register_exec(CLI::App& app, const GlobalOptions& global, Action& action) {
     cmd->add_flag("--no-new-privs", o->no_new_privs, "set no_new_privs");
     cmd->add_option("--apparmor", o->apparmor, "AppArmor profile");
     cmd->add_option("--process-label", o->process_label, "SELinux label");
-    cmd->add_option("--cgroup", "cgroup (sub)path to join (accepted; issue 4)");
+    cmd->add_option("--cgroup", o->cgroups,
+                    "join an existing sub-cgroup: [controller[,controller]:]path (repeatable)")
+        ->allow_extra_args(false);
     cmd->callback([&action, &global, o] {
         action = [&global, o] {
             o->args = exec_command();

@@ -62,6 +62,7 @@ struct ExecOptions {
     bool no_new_privs = false;
     std::string apparmor;
     std::string process_label;
+    std::vector<std::string> cgroups;  // --cgroup [controller[,controller]:]path (sub-cgroups)
 };
 
 struct ContainerInfo {

@@ -150,8 +150,8 @@ int Runtime::exec(const ExecOptions& o) {
     plan.close_fds.push_back(dir.fd());
     base::UniqueFd init_root;
     if (!(plan.join_flags & CLONE_NEWNS)) {
-        init_root = base::open_fd("/proc/" + std::to_string(record.pid) + "/root",
-                                  O_PATH | O_DIRECTORY);
+        init_root =
+            base::open_fd("/proc/" + std::to_string(record.pid) + "/root", O_PATH | O_DIRECTORY);
         // Checked again: the pid was the container's init when the pidfd was opened.
         if (!base::open_pidfd(record.pid, record.start_time))
             throw Error("cannot exec in container \"" + o.id + "\": it is not running",
@@ -180,9 +180,16 @@ int Runtime::exec(const ExecOptions& o) {
     // The process joins the container's cgroup: born there on cgroup2 (CLONE_INTO_CGROUP),
     // v1 hierarchies joined before Go. With execCPUAffinity.initial it joins only after the
     // affinity is set (a cgroup2 cpuset would otherwise refuse CPUs outside it).
+    // --cgroup: an existing sub-cgroup of the container's instead (as runc).
     std::optional<cgroup::Manager> cg = cgroup::load_for_container(dir.fd());
+    if (!cg && !o.cgroups.empty())
+        throw Error("exec: --cgroup: container \"" + o.id + "\" has no cgroup",
+                    ErrorKind::InvalidArgument);
+    std::vector<std::string> cgroup_dirs;
+    if (cg) cgroup_dirs = cg->sub_cgroup_dirs(o.cgroups);
     base::UniqueFd cgroup_fd;
-    if (cg && !plan.process.security.cpu_affinity_initial) cgroup_fd = cg->open_unified_dir();
+    if (cg && !plan.process.security.cpu_affinity_initial)
+        cgroup_fd = cg->open_unified_dir(cgroup_dirs);
     linux::SpawnOptions spawn_options;
     spawn_options.cgroup_fd = cgroup_fd.get();
     linux::SpawnedProcess child;
@@ -202,7 +209,7 @@ int Runtime::exec(const ExecOptions& o) {
         if (!r) throw Error(std::string("exec: ") + r.message, r.err);
     }
     cgroup_fd.reset();
-    if (cg) cg->enter(child.pid, spawn_options.cgroup_fd >= 0);
+    if (cg) cg->enter_dirs(child.pid, cgroup_dirs, spawn_options.cgroup_fd >= 0);
     base::crash_point(base::CrashPoint::ExecJoined);
     linux::sync_send_or_throw(child.sync.get(), linux::SyncType::Go);
     base::crash_point(base::CrashPoint::ExecGo);

@@ -3,7 +3,9 @@
 // delete, exec, systemd paths, features, and no cgroup left after any create failure.
 #define BOOST_TEST_MODULE cgroup_rt
 #include <rapidjson/document.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -432,6 +434,100 @@ BOOST_AUTO_TEST_CASE(exec_joins_the_container_cgroup) {
     for (const auto& h : host().v1)
         BOOST_TEST(cgit::proc_cgroup(pid, h.controllers.front()) == c.path);
     if (host().unified) BOOST_TEST(cgit::proc_cgroup(pid, "") == c.path);
+}
+
+namespace {
+
+// The cgroup path of `controller` ("" for cgroup2) in /proc/<pid>/cgroup text.
+std::string cgroup_line(const std::string& text, const std::string& controller) {
+    for (const auto& line : lt::lines(text)) {
+        auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string list = line.substr(a + 1, b - a - 1);
+        if (controller.empty()
+                ? list.empty()
+                : ("," + list + ",").find("," + controller + ",") != std::string::npos)
+            return line.substr(b + 1);
+    }
+    return "(none)";
+}
+
+// Sub-cgroups a test makes in the container's cgroups; removed (empty by then) first.
+struct SubCgroups {
+    std::vector<std::string> dirs;
+    void make(const std::string& dir) {
+        BOOST_REQUIRE_MESSAGE(::mkdir(dir.c_str(), 0755) == 0, "mkdir " << dir);
+        dirs.push_back(dir);
+        // A v1 cpuset takes no process before it has CPUs and memory nodes: the parent's.
+        const std::string parent = dir.substr(0, dir.rfind('/'));
+        for (const char* f : {"cpuset.cpus", "cpuset.mems"})
+            if (lt::exists(parent + "/" + f))
+                lt::write_file(dir + "/" + f, slurp(parent + "/" + f));
+    }
+    ~SubCgroups() {
+        for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());
+    }
+};
+
+}  // namespace
+
+// rt exec --cgroup, as runc 1.1: "controller[,controller]:path" pairs on v1, a bare path for
+// every hierarchy; paths relative to the container's cgroup, existing, never above it.
+BOOST_AUTO_TEST_CASE(exec_cgroup_joins_existing_sub_cgroups) {
+    lt::Env env;
+    Running c(env);
+    const auto* memory = host().v1_for("memory");
+    const auto* pids = host().v1_for("pids");
+    BOOST_REQUIRE(memory && pids);
+    SubCgroups subs;  // destroyed before `c`: the exec'd processes are gone by then
+    subs.make(memory->mount_point + c.path + "/sub");
+    subs.make(pids->mount_point + c.path + "/sub");
+    for (const auto& h : host().v1) subs.make(h.mount_point + c.path + "/all");
+    if (host().unified) subs.make(host().unified->mount_point + c.path + "/all");
+
+    auto cgroups_of = [&](const std::vector<std::string>& flags) {
+        std::vector<std::string> args = {"exec"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        for (const char* a : {"cat", "/proc/self/cgroup"}) args.push_back(a);
+        args.insert(args.begin() + 1 + static_cast<long>(flags.size()), c.id);
+        lt::Result r = c.rt(args);
+        BOOST_TEST(r.code == 0, r.err);
+        return r.out;
+    };
+    std::string out = cgroups_of({"--cgroup", "memory:sub"});
+    BOOST_TEST(cgroup_line(out, "memory") == c.path + "/sub", out);
+    BOOST_TEST(cgroup_line(out, "pids") == c.path, out);
+    out = cgroups_of({"--cgroup", "memory,pids:/sub/"});
+    BOOST_TEST(cgroup_line(out, "memory") == c.path + "/sub", out);
+    BOOST_TEST(cgroup_line(out, "pids") == c.path + "/sub", out);
+    out = cgroups_of({"--cgroup", "pids:sub", "--cgroup", "memory:./sub"});
+    BOOST_TEST(cgroup_line(out, "memory") == c.path + "/sub", out);
+    BOOST_TEST(cgroup_line(out, "pids") == c.path + "/sub", out);
+    out = cgroups_of({"--cgroup", "all"});
+    for (const auto& h : host().v1)
+        BOOST_TEST(cgroup_line(out, h.controllers.front()) == c.path + "/all", out);
+    if (host().unified) BOOST_TEST(cgroup_line(out, "") == c.path + "/all", out);
+    out = cgroups_of({});
+    BOOST_TEST(cgroup_line(out, "memory") == c.path, out);
+
+    // Refused, naming the argument, before any process exists.
+    const std::pair<std::vector<std::string>, std::string> bad[] = {
+        {{"--cgroup", "nosuch:sub"}, "--cgroup nosuch:sub: unknown controller \"nosuch\""},
+        {{"--cgroup", "memory:../x"}, "--cgroup memory:../x: not a sub-cgroup path"},
+        {{"--cgroup", "memory:missing"}, "is not an existing cgroup"},
+        {{"--cgroup", "sub", "--cgroup", "memory:sub"}, "must be the only --cgroup"},
+        {{"--cgroup", "a:b:c"}, "expected [<controller>[,<controller>]:]<path>"},
+    };
+    for (const auto& [flags, message] : bad) {
+        std::vector<std::string> args = {"exec"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        args.push_back(c.id);
+        args.push_back("true");
+        lt::Result r = c.rt(args);
+        BOOST_TEST(r.code != 0);
+        BOOST_TEST(contains(r.err, message), r.err);
+        BOOST_TEST(lt::lines(r.err).size() == 1u, r.err);
+    }
 }
 
 // Without a pid namespace, processes outlive the init: delete of the stopped container kills

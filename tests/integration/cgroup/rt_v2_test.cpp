@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cstring>
@@ -67,6 +69,29 @@ BOOST_AUTO_TEST_CASE(run_is_born_in_its_cgroup_and_delete_removes_it) {
         BOOST_TEST(r.code == 0, r.err);
     }
     BOOST_TEST(!fsys::exists(dir));
+}
+
+// rt exec --cgroup on cgroup v2: one sub-cgroup path (runc 1.1); a controller prefix refused.
+BOOST_AUTO_TEST_CASE(exec_cgroup_joins_a_sub_cgroup) {
+    require_setup();
+    lt::Env env;
+    Running c(env);
+    const std::string sub = cg(c.path) + "/sub";
+    BOOST_REQUIRE(::mkdir(sub.c_str(), 0755) == 0);
+    struct Rmdir {
+        std::string dir;
+        ~Rmdir() { ::rmdir(dir.c_str()); }
+    } rmdir_sub{sub};
+    auto r = c.rt({"exec", "--cgroup", "sub", c.id, "cat", "/proc/self/cgroup"});
+    BOOST_TEST(r.code == 0, r.err);
+    // (the host's v1 hierarchies still show up in the container's /proc/self/cgroup)
+    BOOST_TEST(contains(r.out, "\n0::" + c.path + "/sub\n"), r.out);
+    r = c.rt({"exec", "--cgroup", "memory:sub", c.id, "true"});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(contains(r.err, "cgroup v2 has one hierarchy"), r.err);
+    r = c.rt({"exec", "--cgroup", "nosuch", c.id, "true"});
+    BOOST_TEST(r.code != 0);
+    BOOST_TEST(contains(r.err, "is not an existing cgroup"), r.err);
 }
 
 BOOST_AUTO_TEST_CASE(pause_freezes_with_cgroup_freeze) {
