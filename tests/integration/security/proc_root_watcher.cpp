@@ -40,7 +40,7 @@ bool g_done[kMaxPid];
 
 unsigned long long status_hex(int pid, const char* field) {
     char path[64];
-    std::snprintf(path, sizeof path, pid ? "/proc/%d/status" : "/proc/self/status", pid);
+    (void)std::snprintf(path, sizeof path, pid ? "/proc/%d/status" : "/proc/self/status", pid);
     FILE* f = std::fopen(path, "re");
     if (!f) return 0;
     char line[512];
@@ -48,13 +48,13 @@ unsigned long long status_hex(int pid, const char* field) {
     size_t len = std::strlen(field);
     while (std::fgets(line, sizeof line, f))
         if (std::strncmp(line, field, len) == 0) v = std::strtoull(line + len, nullptr, 16);
-    std::fclose(f);
+    (void)std::fclose(f);
     return v;
 }
 
 bool proc_exists(int pid) {
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d", pid);
+    (void)std::snprintf(path, sizeof path, "/proc/%d", pid);
     struct stat st {};
     return ::stat(path, &st) == 0;
 }
@@ -62,7 +62,7 @@ bool proc_exists(int pid) {
 // One round of the file attack; true when the process exists.
 bool try_files(int pid) {
     char path[4200];
-    std::snprintf(path, sizeof path, "/proc/%d/root%s", pid, g_canary);
+    (void)std::snprintf(path, sizeof path, "/proc/%d/root%s", pid, g_canary);
     int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         ++g_reads;
@@ -86,9 +86,9 @@ void try_ptrace(int pid) {
         }
     }
     char path[64], link[64] = {};
-    std::snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+    (void)std::snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
     ssize_t n = ::readlink(path, link, sizeof link - 1);
-    std::snprintf(path, sizeof path, "/proc/%d/root/", pid);
+    (void)std::snprintf(path, sizeof path, "/proc/%d/root/", pid);
     struct stat root {};
     bool host = false;
     if (n > 0 && std::strcmp(link, g_host_mntns) == 0) host = true;
@@ -115,7 +115,8 @@ void attack(int pid) {
 
 int main(int argc, char** argv) {
     if (argc != 6 || std::sscanf(argv[5], "%llu:%llu", &g_host_dev, &g_host_ino) != 2) {
-        std::fprintf(stderr, "usage: proc-root-watcher CANARY RESULT STOP HOST_MNTNS DEV:INO\n");
+        (void)std::fprintf(stderr,
+                           "usage: proc-root-watcher CANARY RESULT STOP HOST_MNTNS DEV:INO\n");
         return 2;
     }
     g_canary = argv[1];
@@ -139,9 +140,9 @@ int main(int argc, char** argv) {
     }
     FILE* f = std::fopen(argv[2], "we");
     if (!f) return 1;
-    std::fprintf(f,
-                 "seen=%d reads=%d writes=%d attached=%d attached_host=%d attached_privileged=%d\n",
-                 g_seen, g_reads, g_writes, g_attached, g_attached_host, g_attached_privileged);
-    std::fclose(f);
+    (void)std::fprintf(
+        f, "seen=%d reads=%d writes=%d attached=%d attached_host=%d attached_privileged=%d\n",
+        g_seen, g_reads, g_writes, g_attached, g_attached_host, g_attached_privileged);
+    (void)std::fclose(f);
     return 0;
 }
