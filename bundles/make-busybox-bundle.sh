@@ -15,7 +15,9 @@ dir=${1:?usage: make-busybox-bundle.sh [--rootfs-only] DIR [RT]}
 rt=${2:-$(cd "$(dirname "$0")/.." && pwd)/build/bin/rt}
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "make-busybox-bundle: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || ldd "$busybox" 2>&1 | grep -q 'not a dynamic' ||
+# (ldd exits 1 for a static binary: its text is what tells, not its status under pipefail)
+ldd_says=$(ldd "$busybox" 2>&1 || true)
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || grep -q 'not a dynamic' <<<"$ldd_says" ||
   { echo "make-busybox-bundle: $busybox is not static (install busybox-static)" >&2; exit 1; }
 
 rootfs=$dir/rootfs

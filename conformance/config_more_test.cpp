@@ -3,8 +3,10 @@
 #include <rapidjson/document.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -465,7 +467,21 @@ BOOST_AUTO_TEST_CASE(idmapped_bind_mount, *needs({RUN, "mountopt:idmap"})) {
 // config.md "ridmap": the idmapping applies recursively to an rbind mount's submounts, where
 // "idmap" maps only the top (a control: the same source with idmap leaves the submount's
 // ids as they are on disk).
-BOOST_AUTO_TEST_CASE(ridmap_maps_submounts_too, *needs({RUN, "mountopt:ridmap"})) {
+// The submount is a tmpfs, and tmpfs supports idmapped mounts from Linux 6.3 on (Debian 12's
+// 6.1 kernel in the test VM refuses with EINVAL): a counted skip on older kernels.
+namespace {
+std::string tmpfs_idmap_missing() {
+    utsname u{};
+    unsigned major = 0, minor = 0;
+    if (::uname(&u) != 0 || std::sscanf(u.release, "%u.%u", &major, &minor) != 2)
+        return "cannot read the kernel version";
+    if (major > 6 || (major == 6 && minor >= 3)) return {};
+    return std::string("idmapped tmpfs mounts (Linux 6.3; this kernel is ") + u.release + ")";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ridmap_maps_submounts_too,
+                     *needs({RUN, "mountopt:ridmap"}) * host_has(tmpfs_idmap_missing)) {
     TempDir host;
     HostTmpfs sub(host.path() / "sub");
     BOOST_REQUIRE_MESSAGE(sub.mounted(), "mount a tmpfs on " << host.str() << "/sub");

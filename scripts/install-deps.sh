@@ -18,6 +18,8 @@ packages=(
   # CRI test speaks gRPC through python3-grpcio with a protoc-generated subset of the API.
   podman conmon catatonit containerd umoci debootstrap docker.io buildah
   python3-grpcio python3-protobuf protobuf-compiler jq
+  # the test VM (tests/vm): qemu under TCG, the guest image built from Debian packages
+  qemu-system-x86 qemu-utils kmod e2fsprogs cpio
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #   1. packages (scripts/install-deps.sh)
 #   1b. clang-format --dry-run -Werror over every C++ file (scripts/lint.sh --format)
 #   2. build with -Werror and run every ctest test (unit, integration, conformance, smoke)
+#   2b. boot the test VM (tests/vm) and run its suite inside: pure cgroup v2 with systemd
 #   3. build under ASan+UBSan and run the unit tests again
 #   4. build the libFuzzer targets with clang and run each for RT_FUZZ_SECONDS (default 60)
 # Needs root: integration tests create namespaces, cgroups, bridges and containers.
@@ -27,6 +28,9 @@ step "build (-Werror)"
 
 step "all tests"
 ctest --preset default -j"$(nproc)" --timeout 600 --no-tests=error
+
+step "test VM: Debian 12 guest, systemd as PID 1, pure cgroup v2 (tests/vm/run.sh)"
+./tests/vm/run.sh
 
 step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 ./scripts/build.sh asan
