@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang
   clang-format clang-tidy  # scripts/lint.sh
   rapidjson-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libcli11-dev libboost-test-dev
+  libsystemd-dev  # rt-systemd, the systemd cgroup driver's D-Bus helper
   # bundles and tests
   busybox-static iproute2 nftables iptables procps util-linux
   strace  # tests/integration/cni: which plugins rt-bridge exec's

@@ -18,6 +18,19 @@ inline constexpr const char* kStateFile = "cgroup.json";
 // (container_device_rules). Leaves nothing behind on failure. intent: see Manager::create.
 Manager create_for_container(const oci::Spec& spec, const std::string& id, bool systemd,
                              const Manager::IntentFn& intent = {});
+// The systemd driver (--systemd-cgroup): records the unit in the state directory (dirfd,
+// kUnitFile: the intent, before systemd makes anything, so delete always finds it), starts
+// the transient unit with `pid` (the init, waiting for Go) and the resources systemd owns,
+// then adopts its cgroup and applies linux.resources through cgroupfs in the delegated unit.
+// On failure stops the unit and removes what it made.
+inline constexpr const char* kUnitFile = "systemd-unit";
+Manager create_in_systemd_unit(const oci::Spec& spec, const std::string& id, pid_t pid, int dirfd,
+                               const Manager::IntentFn& intent = {});
+// The unit recorded by create_in_systemd_unit, or "" (the cgroupfs driver).
+std::string systemd_unit_of(int dirfd);
+// Stops the container's systemd unit, if it has one (delete).
+void stop_systemd_unit(int dirfd);
+
 // Resources that can only be written once the init is in the cgroup (a pids limit of 0).
 void apply_after_enter(const Manager& m, const oci::Spec& spec);
 

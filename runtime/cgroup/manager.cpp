@@ -236,7 +236,8 @@ class DirMaker {
 
 }  // namespace
 
-Manager Manager::create(const Layout& layout, const CgroupPath& path, const IntentFn& intent) {
+Manager Manager::create(const Layout& layout, const CgroupPath& path, const IntentFn& intent,
+                        bool systemd_unit) {
     Manager m;
     m.kind_ = layout.kind;
     try {
@@ -266,9 +267,10 @@ Manager Manager::create(const Layout& layout, const CgroupPath& path, const Inte
         DirMaker maker(m, intent);
         maker.record();
         // 2. make them
-        auto check_preexisting = [](const Node& node) {
+        // (a systemd unit's cgroup holds the init already: it is the container's by design)
+        auto check_preexisting = [systemd_unit](const Node& node) {
             bool preexisting = node.created.empty() || node.created.front() != node.dir;
-            if (preexisting && has_processes(node.dir))
+            if (preexisting && !systemd_unit && has_processes(node.dir))
                 throw Error("cgroup " + node.dir + " already exists and has processes",
                             ErrorKind::AlreadyExists);
         };
@@ -280,6 +282,15 @@ Manager Manager::create(const Layout& layout, const CgroupPath& path, const Inte
         }
         for (auto& node : m.nodes_) {
             if (!node.unified) continue;
+            if (systemd_unit) {
+                // systemd made the unit's cgroup and enables the controllers of its slices
+                if (!fs::exists(node.dir))
+                    throw Error("the systemd unit's cgroup " + node.dir + " does not exist",
+                                ErrorKind::NotFound);
+                node.created.clear();
+                node.controllers = read_words(fs::join(node.dir, "cgroup.controllers"));
+                continue;
+            }
             std::string parent = node.dir.substr(0, node.dir.find_last_of('/'));
             // Ancestors first (enabling controllers top-down needs them), then the leaf.
             if (parent.size() > node.mount_point.size()) maker.make(node, parent);

@@ -70,8 +70,13 @@ class Manager {
     // intent runs once before the first mkdir, and again whenever the plan changes (a
     // planned directory made meanwhile by someone else, a parent that vanished).
     // On failure removes every directory it created and throws rt::Error.
-    static Manager create(const Layout& layout, const CgroupPath& path,
-                          const IntentFn& intent = {});
+    //
+    // systemd_unit: the leaf is the cgroup of a transient unit systemd has just made for the
+    // container (the systemd driver): it exists and holds the init, and its ancestors are
+    // systemd's slices, whose controllers systemd enables for a delegated unit; rt only makes
+    // what is missing (v1 hierarchies systemd does not manage) and leaves the rest to systemd.
+    static Manager create(const Layout& layout, const CgroupPath& path, const IntentFn& intent = {},
+                          bool systemd_unit = false);
     // Rebuilds a manager from serialize(). Throws rt::Error on malformed text.
     static Manager load(std::string_view json);
     std::string serialize() const;

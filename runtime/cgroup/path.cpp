@@ -64,38 +64,45 @@ std::string expand_slice(std::string_view slice) {
     return path;
 }
 
+SystemdUnit resolve_systemd_unit(const std::optional<std::string>& cgroups_path,
+                                 std::string_view id, std::string_view field) {
+    std::string slice = "system.slice", prefix = "rt", name(id);
+    if (cgroups_path && !cgroups_path->empty()) {
+        const std::string& p = *cgroups_path;
+        size_t a = p.find(':');
+        size_t b = a == std::string::npos ? a : p.find(':', a + 1);
+        if (b == std::string::npos || p.find(':', b + 1) != std::string::npos)
+            throw bad(field,
+                      "expected \"slice:prefix:name\" for systemd cgroups, got " + quoted(p));
+        slice = p.substr(0, a);
+        prefix = p.substr(a + 1, b - a - 1);
+        name = p.substr(b + 1);
+        if (slice.empty()) slice = "system.slice";
+    }
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+        throw bad(field, "invalid systemd unit name " + quoted(name));
+    if (prefix.find('/') != std::string::npos)
+        throw bad(field, "invalid systemd unit prefix " + quoted(prefix));
+    SystemdUnit unit;
+    unit.slice = slice;
+    if (name.size() > 6 && name.substr(name.size() - 6) == ".slice")
+        unit.name = name;
+    else
+        unit.name = prefix.empty() ? name + ".scope" : prefix + "-" + name + ".scope";
+    return unit;
+}
+
 CgroupPath resolve_cgroups_path(const std::optional<std::string>& cgroups_path, std::string_view id,
                                 bool systemd, std::string_view field) {
     if (systemd) {
-        std::string slice = "system.slice", prefix = "rt", name(id);
-        if (cgroups_path && !cgroups_path->empty()) {
-            const std::string& p = *cgroups_path;
-            size_t a = p.find(':');
-            size_t b = a == std::string::npos ? a : p.find(':', a + 1);
-            if (b == std::string::npos || p.find(':', b + 1) != std::string::npos)
-                throw bad(field,
-                          "expected \"slice:prefix:name\" for systemd cgroups, got " + quoted(p));
-            slice = p.substr(0, a);
-            prefix = p.substr(a + 1, b - a - 1);
-            name = p.substr(b + 1);
-            if (slice.empty()) slice = "system.slice";
-        }
-        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
-            throw bad(field, "invalid systemd unit name " + quoted(name));
-        if (prefix.find('/') != std::string::npos)
-            throw bad(field, "invalid systemd unit prefix " + quoted(prefix));
-        std::string unit;
-        if (name.size() > 6 && name.substr(name.size() - 6) == ".slice")
-            unit = name;
-        else
-            unit = prefix.empty() ? name + ".scope" : prefix + "-" + name + ".scope";
+        SystemdUnit unit = resolve_systemd_unit(cgroups_path, id, field);
         std::string base;
         try {
-            base = expand_slice(slice);
+            base = expand_slice(unit.slice);
         } catch (Error& e) {
             throw e.context(field);
         }
-        return {base == "/" ? "/" + unit : base + "/" + unit};
+        return {base == "/" ? "/" + unit.name : base + "/" + unit.name};
     }
     std::string raw =
         cgroups_path && !cgroups_path->empty() ? *cgroups_path : "/" + std::string(id);

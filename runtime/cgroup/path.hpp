@@ -26,6 +26,15 @@ struct CgroupPath {
     bool relative() const noexcept { return path.empty() || path.front() != '/'; }
 };
 
+// The systemd unit of a "slice:prefix:name" cgroupsPath (absent: system.slice, rt-<id>.scope).
+struct SystemdUnit {
+    std::string slice;  // "system.slice", "kubepods-besteffort-pod1.slice"
+    std::string name;   // "rt-abc.scope", or "<name>" itself when it ends in .slice
+};
+SystemdUnit resolve_systemd_unit(const std::optional<std::string>& cgroups_path,
+                                 std::string_view id,
+                                 std::string_view field = "config.json: /linux/cgroupsPath");
+
 // Throws rt::Error (InvalidArgument) naming `field`, e.g. for "..", an empty result (the root
 // cgroup) or a malformed systemd path.
 CgroupPath resolve_cgroups_path(const std::optional<std::string>& cgroups_path, std::string_view id,

@@ -10,6 +10,7 @@
 #include "base/process.hpp"
 #include "cgroup/container.hpp"
 #include "cgroup/device_rules.hpp"
+#include "cgroup/systemd.hpp"
 #include "core/container.hpp"
 #include "rt/error.hpp"
 #include "rt/oci/parse.hpp"
@@ -144,6 +145,13 @@ void Runtime::update(const std::string& id, const oci::Resources& resources,
     cgroup::ApplyOptions options;
     options.origin = origin;
     options.update = true;
+    // systemd driver: the unit's properties first, so systemd does not undo the files when it
+    // re-realizes the unit (runc's order); then the files, as for cgroupfs.
+    std::string unit = cgroup::systemd_unit_of(dir.fd());
+    if (!unit.empty())
+        cgroup::systemd::set_unit_properties(
+            unit,
+            cgroup::systemd::unit_properties(apply, cg.kind() == cgroup::LayoutKind::Unified));
     cg.apply(apply, options);
     // Keep the stored config in step (exec and later updates read it).
     if (!spec.linux->resources) spec.linux->resources = oci::Resources{};

@@ -21,6 +21,7 @@
 #include "base/process.hpp"
 #include "base/rollback.hpp"
 #include "cgroup/container.hpp"
+#include "cgroup/systemd.hpp"
 #include "core/container.hpp"
 #include "core/created.hpp"
 #include "linux/hooks.hpp"
@@ -335,19 +336,30 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     //         Intent before resource: cgroup.json lists the directories about to be made
     //         before the first mkdir, so a crash at any moment leaves delete a record of
     //         exactly what this container made (docs/security.md "Crash consistency").
+    //         With the systemd driver the cgroup is a unit systemd makes around the init's
+    //         pid, in step 6 (as runc and crun: a scope cannot start without a process).
     auto save_cgroup = [&dir](const cgroup::Manager& m) {
         base::write_file_atomic_at(dir.fd(), cgroup::kStateFile, m.serialize(), 0600);
     };
-    cg = cgroup::create_for_container(spec, o.id, o.systemd_cgroup,
-                                      [&save_cgroup](const cgroup::Manager& m) {
-                                          save_cgroup(m);
-                                          base::crash_point(base::CrashPoint::CgroupIntent);
-                                      });
-    rollback.add("cgroup", [&cg] { cg.destroy(true); });
-    base::crash_point(base::CrashPoint::CreateCgroupMade);
-    save_cgroup(cg);
-    base::crash_point(base::CrashPoint::CreateCgroupSaved);
-    base::UniqueFd cgroup_fd = cg.open_unified_dir();
+    auto cgroup_intent = [&save_cgroup](const cgroup::Manager& m) {
+        save_cgroup(m);
+        base::crash_point(base::CrashPoint::CgroupIntent);
+    };
+    base::UniqueFd cgroup_fd;
+    std::string systemd_unit;
+    if (o.systemd_cgroup) {
+        const auto& cgroups_path = spec.linux ? spec.linux->cgroupsPath : std::nullopt;
+        systemd_unit = cgroup::resolve_systemd_unit(cgroups_path, o.id).name;
+        cgroup::resolve_cgroups_path(cgroups_path, o.id, true);  // the slice's name is checked
+        cgroup::systemd::require_running();
+    } else {
+        cg = cgroup::create_for_container(spec, o.id, false, cgroup_intent);
+        rollback.add("cgroup", [&cg] { cg.destroy(true); });
+        base::crash_point(base::CrashPoint::CreateCgroupMade);
+        save_cgroup(cg);
+        base::crash_point(base::CrashPoint::CreateCgroupSaved);
+        cgroup_fd = cg.open_unified_dir();
+    }
     linux::SpawnOptions spawn_options;
     spawn_options.cgroup_fd = cgroup_fd.get();
 
@@ -387,6 +399,19 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     }
     // cgroup: join the hierarchies CLONE_INTO_CGROUP did not cover (v1), before Go.
     cgroup_fd.reset();
+    if (o.systemd_cgroup) {
+        // The init waits for Go, so nothing runs before it is in the unit with its limits.
+        rollback.add("systemd unit", [unit = systemd_unit] {
+            try {
+                cgroup::systemd::stop_unit(unit);
+            } catch (const Error& e) {
+                base::log_warning(std::string("undo: ") + e.what());
+            }
+        });
+        cg = cgroup::create_in_systemd_unit(spec, o.id, child.pid, dir.fd(), cgroup_intent);
+        rollback.add("cgroup", [&cg] { cg.destroy(true); });
+        save_cgroup(cg);
+    }
     cg.enter(child.pid, spawn_options.cgroup_fd >= 0);
     cgroup::apply_after_enter(cg, spec);
     base::crash_point(base::CrashPoint::CreateJoined);

@@ -42,8 +42,8 @@ void fill_lifecycle_features(oci::Features::Linux& linux) {
 void fill_cgroup_features(oci::Features::Linux& linux) {
     linux.cgroup.v1 = true;  // legacy and hybrid hosts, every v1 controller
     linux.cgroup.v2 = true;  // unified hosts; the eBPF device filter
-    // --systemd-cgroup: "slice:prefix:name" laid out as systemd's driver would, on cgroupfs
-    // (rt does not ask a systemd manager for scopes).
+    // --systemd-cgroup: the container's cgroup is a transient systemd unit (rt-systemd, over
+    // D-Bus), delegated, with the resources systemd owns as unit properties.
     linux.cgroup.systemd = true;
     linux.cgroup.systemdUser = false;  // no rootless user-manager delegation
     linux.cgroup.rdma = true;          // rdma.max, when the host has the controller

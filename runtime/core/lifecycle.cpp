@@ -249,6 +249,13 @@ void Runtime::destroy(ContainerDir& dir, const ContainerRecord* record, bool run
         auto p = cg->remove_dirs();
         left.insert(left.end(), p.begin(), p.end());
     }
+    // The systemd driver's unit goes too: after the processes, so the stop has nothing to
+    // wait for (a unit systemd already dropped when it emptied is no error).
+    try {
+        cgroup::stop_systemd_unit(dir.fd());
+    } catch (const Error& e) {
+        left.push_back(e.message());
+    }
     if (!left.empty())
         throw Error("delete container \"" + id + "\": " + joined(left, "; ") +
                         "; its state is kept for another delete --force",

@@ -231,19 +231,6 @@ BOOST_AUTO_TEST_CASE(update_on_v2) {
     BOOST_TEST(contains(r.err, "update: /memory"), r.err);
 }
 
-BOOST_AUTO_TEST_CASE(systemd_path_on_v2) {
-    require_setup();
-    lt::Env env;
-    std::string slice = cgit::prefix() + ".slice";
-    std::string name = unique_name();
-    env.set("/linux/cgroupsPath", "\"" + slice + ":rt:" + name + "\"");
-    {
-        Running c(env, "sleep 1000", {"--systemd-cgroup"});
-        BOOST_TEST(cgit::proc_cgroup(c.pid(), "") == "/" + slice + "/rt-" + name + ".scope");
-    }
-    BOOST_TEST(!fsys::exists(cg("/" + slice)));
-}
-
 // Frozen through its own cgroup.freeze (not by `rt pause`), and with the init in a frozen
 // cgroup below the container's (thawing a parent leaves a child's cgroup.freeze as it is):
 // delete --force removes it. runc 1.1.5 removes the first one as well.
