@@ -2,7 +2,7 @@
 # tests/vm/run.sh: boots the test VM (Debian 12 guest, systemd as PID 1, pure cgroup v2 with
 # every controller), runs tests inside, brings back their output and exit codes, powers off.
 #   tests/vm/run.sh                 every test in tests/vm/suite/ (one boot)
-#   tests/vm/run.sh NAME...         those tests only (tests/vm/suite/NAME.sh)
+#   tests/vm/run.sh NAME...         those tests only (tests/vm/suite/NAME.sh, tests/vm/extra/NAME.sh)
 #   tests/vm/run.sh --cmd 'CMD'     one shell command in the guest, its exit code is ours
 # The project tree (with build/) is shared read-only at the same path, so the guest runs the
 # binaries the host built. Each boot gets a throw-away qcow2 overlay on the cached image
@@ -22,10 +22,21 @@ while (($#)); do
   esac
 done
 if [ -z "$cmd" ] && ((${#tests[@]} == 0)); then
-  for t in "$here"/suite/*.sh; do tests+=("$(basename "$t" .sh)"); done
+  for t in "$here"/suite/*.sh; do
+    [ "$(basename "$t")" = lib.sh ] || tests+=("$(basename "$t" .sh)")
+  done
 fi
+# a test by name: tests/vm/suite/NAME.sh (the default list) or tests/vm/extra/NAME.sh
+paths=()
 for t in "${tests[@]}"; do
-  [ -f "$here/suite/$t.sh" ] || { echo "run.sh: no test $t (tests/vm/suite/$t.sh)" >&2; exit 2; }
+  if [ -f "$here/suite/$t.sh" ]; then
+    paths+=("tests/vm/suite/$t.sh")
+  elif [ -f "$here/extra/$t.sh" ]; then
+    paths+=("tests/vm/extra/$t.sh")
+  else
+    echo "run.sh: no test $t (tests/vm/suite/$t.sh or tests/vm/extra/$t.sh)" >&2
+    exit 2
+  fi
 done
 
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 not installed" >&2; exit 77; }
@@ -58,10 +69,11 @@ printf 'RT_VM_REPO=%q\n' "$repo" > "$run/results/env"
     printf '%s\n' "$cmd"
   else
     echo 'passed=0 failed=0 skipped=0 failures='
-    for t in "${tests[@]}"; do
+    for i in "${!tests[@]}"; do
+      t=${tests[i]}
       cat <<GUEST
 echo "==== vm test $t"
-rc=0; bash tests/vm/suite/$t.sh || rc=\$?
+rc=0; bash ${paths[i]} || rc=\$?
 case \$rc in
   0) passed=\$((passed + 1)); echo "vm test $t: passed" ;;
   77) skipped=\$((skipped + 1)); echo "vm test $t: skipped" ;;

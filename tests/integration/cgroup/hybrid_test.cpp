@@ -112,7 +112,11 @@ BOOST_AUTO_TEST_CASE(create_and_destroy_on_every_hierarchy) {
     m.destroy();  // idempotent
 }
 
-BOOST_AUTO_TEST_CASE(failed_create_leaves_nothing) {
+// (needs a v1 hierarchy to hold the busy leaf: skipped on a pure cgroup v2 host)
+BOOST_AUTO_TEST_CASE(failed_create_leaves_nothing,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
+                         return !host().v1.empty();
+                     })) {
     std::string name = unique_name();
     // The leaf already exists, with a process in it, on the last v1 hierarchy: refused after
     // the other hierarchies were created, which must be undone.

@@ -8,7 +8,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -260,8 +262,12 @@ struct PrivateCgroup2 {
             v.error = std::string("make / private: ") + std::strerror(errno);
             return;
         }
-        if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                    nullptr) != 0) {
+        // On a pure cgroup v2 host (the test VM) /sys/fs/cgroup already is that hierarchy, and
+        // mounting it once more on the same place is EBUSY.
+        struct statfs fs {};
+        bool already_v2 = ::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+        if (!already_v2 && ::mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
+                                   MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
             v.error = std::string("mount cgroup2 on /sys/fs/cgroup: ") + std::strerror(errno);
             return;
         }

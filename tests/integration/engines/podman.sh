@@ -312,6 +312,47 @@ case_pause-rm() {
   expect_removed
 }
 
+# podman's systemd cgroup manager (the default on systemd hosts): podman passes
+# --systemd-cgroup and "machine.slice:libpod:<id>" to the runtime, which must make the
+# container a delegated libpod-<id>.scope with the limits as unit properties. Runs where
+# systemd is PID 1 (the test VM: tests/vm/suite/engines-systemd.sh).
+case_systemd() {
+  [ -d /run/systemd/system ] || skip "systemd is not PID 1 here (tests/vm runs this case)"
+  local pm_sd=() i
+  for ((i = 0; i < ${#PODMAN[@]}; i++)); do
+    pm_sd+=("${PODMAN[i]}")
+    [ "${PODMAN[i]}" = --cgroup-manager ] && { pm_sd+=(systemd); i=$((i + 1)); }
+  done
+  defer "timeout 60 ${pm_sd[*]} rm -af -t 0"
+  say "run -m 64m --pids-limit 50 with the systemd cgroup manager"
+  must "${pm_sd[@]}" run -d --name "$NAME-sd" --network none -m 64m --pids-limit 50 \
+    --rootfs "$ROOTFS" "${LONG_CMD[@]}"
+  must "${pm_sd[@]}" inspect -f '{{.Id}} {{.State.Pid}}' "$NAME-sd"
+  local id=${OUT% *} pid=${OUT#* } unit
+  unit=libpod-$id.scope
+  [ "$(systemctl show -p ActiveState --value "$unit")" = active ] || fail "$unit is not an active unit"
+  [ "$(systemctl show -p Delegate --value "$unit")" = yes ] || fail "$unit is not delegated"
+  [ "$(systemctl show -p MemoryMax --value "$unit")" = 67108864 ] ||
+    fail "$unit MemoryMax: $(systemctl show -p MemoryMax --value "$unit"), want 67108864"
+  [ "$(systemctl show -p TasksMax --value "$unit")" = 50 ] ||
+    fail "$unit TasksMax: $(systemctl show -p TasksMax --value "$unit"), want 50"
+  grep -q "^0::/machine.slice/$unit\$" "/proc/$pid/cgroup" || fail "pid $pid is in $(cat "/proc/$pid/cgroup")"
+  say "exec joins the unit's cgroup"
+  must "${pm_sd[@]}" exec "$NAME-sd" cat /proc/self/cgroup
+  [ "$OUT" = "0::/machine.slice/$unit" ] || fail "exec's cgroup: $OUT"
+  say "stats read the unit's cgroup"
+  must "${pm_sd[@]}" stats --no-stream --format '{{.MemUsage}}' "$NAME-sd"
+  [[ "$OUT" == *"/ 67.11MB"* ]] || fail "stats: memory usage '$OUT', want a 67.11MB limit"
+  say "update --memory 128m: the unit's property and memory.max"
+  must "${pm_sd[@]}" update --memory 128m "$NAME-sd"
+  [ "$(systemctl show -p MemoryMax --value "$unit")" = 134217728 ] ||
+    fail "after update MemoryMax is $(systemctl show -p MemoryMax --value "$unit")"
+  [ "$(cat "/sys/fs/cgroup/machine.slice/$unit/memory.max")" = 134217728 ] || fail "after update memory.max is not 128m"
+  say "rm -f: the unit goes"
+  must "${pm_sd[@]}" rm -f -t 0 "$NAME-sd"
+  [ "$(systemctl show -p LoadState --value "$unit")" = not-found ] || fail "$unit still loaded after rm"
+}
+
 case_network() {
   alloc_net
   local net=rteng-$UNIQ
@@ -362,11 +403,15 @@ case_network() {
 
 begin
 podman_setup
-CASES=(run detach pause stop init exitcodes privileged device readonly tmpfs exec-user-tty oom pause-rm network)
+CASES=(run detach pause stop init exitcodes privileged device readonly tmpfs exec-user-tty oom pause-rm network systemd)
 case " ${CASES[*]} " in
   *" $CASE "*) "case_$CASE" ;;
   *)
     [ "$CASE" = all ] || fail "unknown case '$CASE' (${CASES[*]} | all)"
-    for c in "${CASES[@]}"; do "case_$c"; done
+    for c in "${CASES[@]}"; do
+      # (all: the systemd case only where it can run; by name it skips elsewhere)
+      [ "$c" = systemd ] && [ ! -d /run/systemd/system ] && continue
+      "case_$c"
+    done
     ;;
 esac
