@@ -325,7 +325,8 @@ case_systemd() {
   done
   defer "timeout 60 ${pm_sd[*]} rm -af -t 0"
   say "run -m 64m --pids-limit 50 with the systemd cgroup manager"
-  must "${pm_sd[@]}" run -d --name "$NAME-sd" --network none -m 64m --pids-limit 50 \
+  # (--cgroupns host: /proc/self/cgroup of an exec then names the unit, not "/")
+  must "${pm_sd[@]}" run -d --name "$NAME-sd" --network none --cgroupns host -m 64m --pids-limit 50 \
     --rootfs "$ROOTFS" "${LONG_CMD[@]}"
   must "${pm_sd[@]}" inspect -f '{{.Id}} {{.State.Pid}}' "$NAME-sd"
   local id=${OUT% *} pid=${OUT#* } unit
