@@ -44,7 +44,8 @@ Manager create_for_container(const oci::Spec& spec, const std::string& id, bool 
     return m;
 }
 
-Manager create_in_systemd_unit(const oci::Spec& spec, const std::string& id, pid_t pid, int dirfd) {
+Manager create_in_systemd_unit(const oci::Spec& spec, const std::string& id, pid_t pid, int dirfd,
+                               const Manager::IntentFn& intent) {
     const oci::Linux& linux = linux_of(spec);
     SystemdUnit unit = resolve_systemd_unit(linux.cgroupsPath, id);
     CgroupPath path = resolve_cgroups_path(linux.cgroupsPath, id, true);

@@ -204,7 +204,10 @@ BOOST_AUTO_TEST_CASE(unsupported_limits_name_the_field_and_leave_nothing) {
         {R"({"cpu": {"realtimeRuntime": 1000}})", "config.json: /linux/resources/cpu"},
         {R"({"pids": {"limit": 10}})", "config.json: /linux/resources/pids"},
     };
+    // On a host whose cgroup2 has every controller (the test VM) pids is honoured.
+    const bool has_pids = contains(slurp("/sys/fs/cgroup/cgroup.controllers"), "pids");
     for (const auto& k : cases) {
+        if (has_pids && contains(k.resources, "pids")) continue;
         lt::Env env;
         env.set("/linux/resources", k.resources);
         std::string id = unique_name();
@@ -227,8 +230,14 @@ BOOST_AUTO_TEST_CASE(update_on_v2) {
     BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
     BOOST_TEST(trimmed(slurp(cg(c.path) + "/hugetlb.2MB.max")) == "8388608");
     r = c.rt({"update", "--memory", "64m", c.id});
-    BOOST_TEST(r.code != 0);
-    BOOST_TEST(contains(r.err, "update: /memory"), r.err);
+    if (contains(slurp("/sys/fs/cgroup/cgroup.controllers"), "memory")) {
+        // a host whose cgroup2 has memory (the test VM): the update is applied
+        BOOST_TEST(r.code == 0, r.err);
+        BOOST_TEST(trimmed(slurp(cg(c.path) + "/memory.max")) == "67108864");
+    } else {
+        BOOST_TEST(r.code != 0);
+        BOOST_TEST(contains(r.err, "update: /memory"), r.err);
+    }
 }
 
 // Frozen through its own cgroup.freeze (not by `rt pause`), and with the init in a frozen
