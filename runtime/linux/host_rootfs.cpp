@@ -16,8 +16,7 @@ namespace rt::linux {
 
 uint64_t mount_id_of(const std::string& path) noexcept {
     struct statx sx {};
-    if (::statx(AT_FDCWD, path.c_str(), 0, STATX_MNT_ID, &sx) != 0 ||
-        !(sx.stx_mask & STATX_MNT_ID))
+    if (::statx(AT_FDCWD, path.c_str(), 0, STATX_MNT_ID, &sx) != 0 || !(sx.stx_mask & STATX_MNT_ID))
         return 0;
     return sx.stx_mnt_id;
 }

@@ -3,8 +3,8 @@
 // rootfs on itself there and mounts under that bind (as runc does). rt removes that bind, and
 // with it every mount under it, when the container is deleted or its create fails, so the host
 // keeps no mount of the container (runc leaves them). The mount the rootfs path showed before
-// the create is kept in the state dir (kHostRootfsFile), so a create killed before it wrote its record
-// is cleaned up by `delete --force` too.
+// the create is kept in the state dir (kHostRootfsFile), so a create killed before it wrote its
+// record is cleaned up by `delete --force` too.
 #pragma once
 
 #include <cstdint>

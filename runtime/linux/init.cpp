@@ -248,7 +248,7 @@ constexpr Step<InitPlan> kInitSteps[] = {
     {"pid_namespace", step_pid_namespace},      // only for a joined user ns + new pid ns
     {"wait_parent", step_wait_parent},          // Go: id maps, oom_score_adj, cgroup done
     {"join_namespaces", step_join_namespaces},  // setns `path` namespaces, user first
-    {"mount_sources", step_mount_sources},  // user ns: bind sources opened by rt
+    {"mount_sources", step_mount_sources},      // user ns: bind sources opened by rt
     {"cgroup_namespace", step_cgroup_namespace},
     {"session_keyring", step_session_keyring},
     {"rootfs_propagation", step_rootfs_propagation},

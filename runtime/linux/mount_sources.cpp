@@ -63,9 +63,9 @@ void send_mount_sources(int sync_fd, pid_t init, const InitPlan& plan) {
             int fd = ::open(m.source.c_str(), O_PATH | O_CLOEXEC);
             if (fd < 0) {
                 int e = errno;
-                throw Error("config.json: /mounts/" + std::to_string(m.index) +
-                                "/source: open " + m.source,
-                            e);
+                throw Error(
+                    "config.json: /mounts/" + std::to_string(m.index) + "/source: open " + m.source,
+                    e);
             }
             fds.emplace_back(fd);
         }

@@ -152,8 +152,9 @@ BOOST_AUTO_TEST_CASE(no_mount_namespace_run_and_failed_create) {
     BOOST_TEST(host_mounts_under(env.rootfs()).empty());
 
     // The last mount fails (its bind source is missing): /proc, /dev... are mounted by then.
-    env.set("/mounts/-",
-            R"({"destination":"/mnt","type":"bind","source":"/nonexistent-rt-test","options":["rbind"]})");
+    env.set(
+        "/mounts/-",
+        R"({"destination":"/mnt","type":"bind","source":"/nonexistent-rt-test","options":["rbind"]})");
     r = env.run_container();
     BOOST_TEST(r.code != 0);
     BOOST_TEST(r.err.find("/nonexistent-rt-test") != std::string::npos, r.err);
