@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <rapidjson/document.h>
-#include <spawn.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +74,38 @@ std::string plugin_error(const std::string& who, const std::string& out, int sta
     return message;
 }
 
+struct SpawnArgs {
+    const char* exe;
+    char** argv;
+    char** envp;
+    int in_fd;
+    int out_fd;
+    pid_t parent;
+    int exec_errno;  // written by the child (shared memory) when execve fails
+};
+
+// The plugin's side of the clone: only system calls (it runs on rt's memory).
+int spawn_plugin(void* arg) {
+    auto* a = static_cast<SpawnArgs*>(arg);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (::getppid() != a->parent) ::_exit(127);  // rt died before the prctl
+    if (::dup2(a->in_fd, STDIN_FILENO) < 0 || ::dup2(a->out_fd, STDOUT_FILENO) < 0) {
+        a->exec_errno = errno;
+        ::_exit(127);
+    }
+    // A plugin must not inherit rt's blocked or ignored signals.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(a->exe, a->argv, a->envp);
+    a->exec_errno = errno;
+    ::_exit(127);
+}
+
 }  // namespace
 
 std::string find_plugin(const std::string& type, const std::vector<std::string>& dirs) {
@@ -118,23 +152,26 @@ std::string run_plugin(const std::string& exe, const PluginCall& call, std::stri
     std::string argv0 = exe;
     char* argv[] = {argv0.data(), nullptr};
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, input.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
-    // A plugin must not inherit rt's blocked or ignored signals.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
+    // The plugin dies with rt (PR_SET_PDEATHSIG): an ADD outliving a killed rt could
+    // reserve an address after delete's DEL released it. A CLONE_VM | CLONE_VFORK child, as
+    // posix_spawn makes (which cannot set a parent-death signal); the forking thread waits
+    // for the plugin below, so the signal comes exactly when rt dies.
+    SpawnArgs spawn{exe.c_str(), argv, envp.data(), input.get(), out_write.get(), ::getpid(), 0};
+    std::vector<char> stack(64 * 1024);
+    sigset_t all, old;
     sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv, envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    // No handler of rt may run in the child, which shares rt's memory until it execs.
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = ::clone(spawn_plugin, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                        &spawn);
+    int clone_err = errno;
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) throw Error(who + ": cannot run " + exe, clone_err);
+    int rc = spawn.exec_errno;
+    if (rc != 0) {
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
     if (rc != 0) throw Error(who + ": cannot run " + exe, rc);
     out_write.reset();
     input.reset();

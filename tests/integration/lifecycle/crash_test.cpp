@@ -412,3 +412,70 @@ BOOST_AUTO_TEST_CASE(hook_children_die_with_a_create_killed_while_the_hook_runs)
     BOOST_TEST(gone, "the hook's child " << child << " outlived delete -f");
     crash.expect_nothing_left(id, "hook killed");
 }
+
+BOOST_AUTO_TEST_CASE(a_cni_plugin_dies_with_a_run_killed_during_its_add) {
+    // An ADD that outlived a killed rt could reserve an address after delete -f's DEL
+    // released it. The plugin (a wrapper of rt-bridge) blocks in its ADD until told to go;
+    // rt is killed (from here) meanwhile: the plugin must die with it, and delete -f must
+    // leave nothing (DEL of the network recorded before the ADD).
+    Crash crash;
+    Env& env = crash.env();
+    env.remove("/hooks");
+    std::string bin = env.dir() + "/slow-bin", started = env.dir() + "/plugin-started";
+    std::string fifo = env.dir() + "/plugin-go";
+    ::mkdir(bin.c_str(), 0755);
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    write_file(bin + "/rt-slow", "#!/bin/sh\nif [ \"$CNI_COMMAND\" = ADD ]; then echo $$ > " +
+                                     started + ".tmp; mv " + started + ".tmp " + started +
+                                     "; read x < " + fifo +
+                                     "; fi\nexec " RT_CNI_BIN_DIR "/rt-bridge\n");
+    ::chmod((bin + "/rt-slow").c_str(), 0755);
+    const Network& net = crash.net();
+    std::string conf = read_file(net.conf_dir + "/" + net.name + ".conflist");
+    std::string slow_name = net.name + "slow";
+    auto replace = [&conf](const std::string& from, const std::string& to) {
+        conf.replace(conf.find(from), from.size(), to);
+    };
+    replace("\"type\":\"rt-bridge\"", "\"type\":\"rt-slow\"");
+    replace("\"name\":\"" + net.name + "\"", "\"name\":\"" + slow_name + "\"");
+    std::string conf_dir = env.dir() + "/slow-conf";
+    ::mkdir(conf_dir.c_str(), 0755);
+    write_file(conf_dir + "/" + slow_name + ".conflist", conf);
+    std::string id = env.id("plugin");
+    env.set("/linux/cgroupsPath", "\"" + crash.cgroups_path(id) + "\"");
+    env.write_config();
+    std::string bins = bin + ":" RT_CNI_BIN_DIR;
+    pid_t rt = ::fork();
+    BOOST_REQUIRE(rt >= 0);
+    if (rt == 0) {
+        int null = ::open("/dev/null", O_RDWR);
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::setenv(kMarker, env.dir().c_str(), 1);
+        ::execl(RT_BINARY, RT_BINARY, "--root", env.root().c_str(), "run", "-d", "-b",
+                env.bundle().c_str(), "--cni-conf-dir", conf_dir.c_str(), "--cni-bin-dir",
+                bins.c_str(), "--net", slow_name.c_str(), id.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    // Bounded: the ADD starts within seconds; 60 s (or rt's exit) means it never did.
+    bool rt_exited = false;
+    for (int i = 0; i < 6000 && !exists(started) && !rt_exited; ++i) {
+        rt_exited = ::waitpid(rt, nullptr, WNOHANG) == rt;
+        ::usleep(10000);
+    }
+    if (!exists(started)) {
+        if (!rt_exited) ::kill(rt, SIGKILL), ::waitpid(rt, nullptr, 0);
+        crash.rt({"delete", "--force", id});
+        BOOST_FAIL("the plugin's ADD did not start");
+    }
+    int plugin = std::stoi(read_file(started));
+    ::kill(rt, SIGKILL);
+    ::waitpid(rt, nullptr, 0);
+    Result d = crash.rt({"delete", "--force", id});
+    BOOST_TEST(d.code == 0, d.err);
+    // A surviving plugin is still blocked on the fifo: found (and killed) by the marker scan.
+    crash.expect_nothing_left(id, "plugin killed");
+    std::string stat = "/proc/" + std::to_string(plugin) + "/stat";
+    bool gone = !exists(stat) || read_file(stat).find(") Z") != std::string::npos;
+    BOOST_TEST(gone, "the plugin " << plugin << " outlived rt");
+}
