@@ -29,17 +29,21 @@ EOF
   mkdir -p "$WORK/tmp"
   export TMPDIR=$WORK/tmp
   # containers/image keeps root's blob-info cache in /var/lib/containers/cache whatever --root
-  # says: buildah runs in a private mount namespace with a tmpfs there (the dir is made, and
-  # removed at exit, if the host has none)
+  # says: buildah runs in a private mount namespace with a tmpfs there (the dir is made if the
+  # host has none, and then removed at exit)
   own_host_dirs /var/lib/containers
-  mkdir -p /var/lib/containers
+  # a cache file some buildah step still writes on the host goes too, where the tests made the
+  # dir (runs after this one's own_host_dirs cleanup: defer_late runs last registered first)
+  [ ! -e "$OWNED_MARKS/_var_lib_containers" ] ||
+    defer_late "rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb"
+  # (made before each call: a concurrent run may remove the empty dir at its exit)
   BUILDAH=(unshare -m --propagation private sh -c
-    'mount -t tmpfs -o mode=700 rt-eng-buildah-cache /var/lib/containers && exec "$@"' sh
+    'mkdir -p /var/lib/containers && mount -t tmpfs -o mode=700 rt-eng-buildah-cache /var/lib/containers && exec "$@"' sh
     buildah --root "$WORK/storage" --runroot "$WORK/runroot" --storage-driver vfs
     --registries-conf "$WORK/registries.conf")
   BUD_OPTS=(--runtime "$ENGINE_RUNTIME" --isolation oci --network none
     --cgroup-parent "/$CGROUP_PARENT" --signature-policy "$WORK/policy.json")
-  defer "timeout 60 buildah --root '$WORK/storage' --runroot '$WORK/runroot' --storage-driver vfs rm -a"
+  defer "timeout 60 \"\${BUILDAH[@]}\" rm -a"
   mkdir -p "$WORK/ctx"
   TAG=localhost/rt-eng/built-$UNIQ:latest
 }

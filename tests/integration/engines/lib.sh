@@ -241,13 +241,19 @@ _remove_workdir() {
 }
 
 # own_host_dirs DIR...: fixed host paths an engine creates whatever its settings say (dockerd's
-# /run/docker/plugins, the containerd shim's socket dir /run/containerd/s, ...). Those that do
-# not exist yet are removed at exit, as far as they are empty (a concurrent run's live socket
-# keeps its dir).
+# /run/docker/plugins, the containerd shim's socket dir /run/containerd/s, ...). The first run
+# that finds DIR missing leaves a mark under /run/rt-engine-tests/created (kept: runs overlap
+# under ctest -j, and any of them may be the last); every run that sees the mark removes DIR at
+# exit as far as it is empty (a concurrent run's live socket keeps its dir; that run removes it
+# later). A DIR the host had before the first run has no mark and is never touched.
+OWNED_MARKS=/run/rt-engine-tests/created
 own_host_dirs() {
-  local dir
+  local dir mark
+  mkdir -p "$OWNED_MARKS"
   for dir in "$@"; do
-    [ -e "$dir" ] || defer_late "find '$dir' -depth -type d -empty -delete"
+    mark=$OWNED_MARKS/${dir//\//_}
+    [ -e "$dir" ] || touch "$mark"
+    [ -e "$mark" ] && defer_late "[ ! -d '$dir' ] || find '$dir' -depth -type d -empty -delete"
   done
 }
 
