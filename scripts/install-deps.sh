@@ -31,5 +31,17 @@ if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Installing docker.io or containerd must not start their system daemons (their iptables
+  # rules and bridges would change the host under the tests): services stay stopped while apt
+  # runs, unless the machine already has a policy of its own.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+  fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  [ -z "$policy" ] || $SUDO rm -f "$policy"
+  [ "$rc" -eq 0 ] || exit "$rc"
 fi
