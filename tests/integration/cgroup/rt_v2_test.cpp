@@ -84,8 +84,9 @@ BOOST_AUTO_TEST_CASE(exec_cgroup_joins_a_sub_cgroup) {
     } rmdir_sub{sub};
     auto r = c.rt({"exec", "--cgroup", "sub", c.id, "cat", "/proc/self/cgroup"});
     BOOST_TEST(r.code == 0, r.err);
-    // (the host's v1 hierarchies still show up in the container's /proc/self/cgroup)
-    BOOST_TEST(contains(r.out, "\n0::" + c.path + "/sub\n"), r.out);
+    // (the host's v1 hierarchies may show up in the container's /proc/self/cgroup too; on a
+    // pure v2 host the 0:: line is the only one)
+    BOOST_TEST(contains("\n" + r.out, "\n0::" + c.path + "/sub\n"), r.out);
     r = c.rt({"exec", "--cgroup", "memory:sub", c.id, "true"});
     BOOST_TEST(r.code != 0);
     BOOST_TEST(contains(r.err, "cgroup v2 has one hierarchy"), r.err);
