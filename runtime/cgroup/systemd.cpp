@@ -13,6 +13,7 @@
 
 #include "base/fd.hpp"
 #include "cgroup/convert.hpp"
+#include "cgroup/fs.hpp"
 #include "rt/error.hpp"
 
 extern char** environ;
@@ -61,33 +62,17 @@ std::string list_to_mask_hex(const std::string& list, const std::string& field) 
 
 // The name /proc/devices gives a major number ("pts" for 136), for systemd's "char-pts".
 std::string device_group(char type, int64_t major) {
-    base::UniqueFd fd(::open("/proc/devices", O_RDONLY | O_CLOEXEC));
-    if (!fd) return {};
-    std::string text;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    auto text = fs::read_file_if_exists("/proc/devices");
+    if (!text) return {};
     bool in_section = false;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t nl = text.find('\n', pos);
-        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-        pos = nl == std::string::npos ? text.size() : nl + 1;
-        if (line == "Character devices:") {
-            in_section = type == 'c';
+    for (auto line : fs::split_lines(*text)) {
+        if (line == "Character devices:" || line == "Block devices:") {
+            in_section = (line[0] == 'C') == (type == 'c');
             continue;
         }
-        if (line == "Block devices:") {
-            in_section = type == 'b';
-            continue;
-        }
-        if (!in_section) continue;
-        char* end = nullptr;
-        long m = std::strtol(line.c_str(), &end, 10);
-        if (end != line.c_str() && m == major) {
-            while (*end == ' ') ++end;
-            return end;
-        }
+        auto words = fs::split_words(line);
+        if (in_section && words.size() == 2 && fs::parse_i64(words[0]) == major)
+            return std::string(words[1]);
     }
     return {};
 }

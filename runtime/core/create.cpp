@@ -401,6 +401,8 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
     cgroup_fd.reset();
     if (o.systemd_cgroup) {
         // The init waits for Go, so nothing runs before it is in the unit with its limits.
+        // (create_in_systemd_unit stops the unit itself when it fails)
+        cg = cgroup::create_in_systemd_unit(spec, o.id, child.pid, dir.fd(), cgroup_intent);
         rollback.add("systemd unit", [unit = systemd_unit] {
             try {
                 cgroup::systemd::stop_unit(unit);
@@ -408,7 +410,6 @@ Runtime::Created Runtime::create_container(const CreateOptions& o, bool foregrou
                 base::log_warning(std::string("undo: ") + e.what());
             }
         });
-        cg = cgroup::create_in_systemd_unit(spec, o.id, child.pid, dir.fd(), cgroup_intent);
         rollback.add("cgroup", [&cg] { cg.destroy(true); });
         save_cgroup(cg);
     }

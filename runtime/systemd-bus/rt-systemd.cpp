@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -176,14 +177,36 @@ struct JobWait {
     }
 };
 
+// Calls a Manager method that queues a job (its reply is the job's object path) and waits
+// until the job is removed; its result must be "done". The JobRemoved subscription is made
+// before the call, so a job that finishes at once is not missed. Returns false, doing
+// nothing, when the call fails with the error `absent` (the unit does not exist).
+bool run_job(sd_bus* bus, const std::string& what, sd_bus_message* call,
+             const char* absent = nullptr) {
+    JobWait wait;
+    sd_bus_slot* raw_slot = nullptr;
+    check(sd_bus_match_signal(bus, &raw_slot, kService, kObject, kManager, "JobRemoved",
+                              JobWait::on_removed, &wait),
+          what + ": subscribe to JobRemoved");
+    std::unique_ptr<sd_bus_slot, decltype(&sd_bus_slot_unref)> slot(raw_slot, sd_bus_slot_unref);
+    Error error;
+    Message reply;
+    int r = sd_bus_call(bus, call, 0, &error.e, &reply.m);
+    if (r < 0) {
+        if (absent && sd_bus_error_has_name(&error.e, absent)) return false;
+        fail(what, r, &error.e);
+    }
+    const char* job = nullptr;
+    check(sd_bus_message_read(reply.m, "o", &job), what + ": read the job");
+    wait.job = job;
+    wait.wait(bus, what);
+    if (wait.result != "done") throw Failure{what + ": systemd job " + wait.result};
+    return true;
+}
+
 int start(sd_bus* bus, const std::string& unit, const std::string& slice, const std::string& pid,
           const std::vector<std::string>& props) {
     std::string what = "start " + unit;
-    JobWait wait;
-    sd_bus_slot* slot = nullptr;
-    check(sd_bus_match_signal(bus, &slot, kService, kObject, kManager, "JobRemoved",
-                              JobWait::on_removed, &wait),
-          what + ": subscribe to JobRemoved");
     Message call;
     check(sd_bus_message_new_method_call(bus, &call.m, kService, kObject, kManager,
                                          "StartTransientUnit"),
@@ -204,16 +227,7 @@ int start(sd_bus* bus, const std::string& unit, const std::string& slice, const 
     for (const auto& p : props) append_property(call.m, p);
     check(sd_bus_message_close_container(call.m), what);
     check(sd_bus_message_append(call.m, "a(sa(sv))", 0), what);
-    Error error;
-    Message reply;
-    int r = sd_bus_call(bus, call.m, 0, &error.e, &reply.m);
-    if (r < 0) fail(what, r, &error.e);
-    const char* job = nullptr;
-    check(sd_bus_message_read(reply.m, "o", &job), what + ": read the job");
-    wait.job = job;
-    wait.wait(bus, what);
-    sd_bus_slot_unref(slot);
-    if (wait.result != "done") throw Failure{what + ": systemd job " + wait.result};
+    run_job(bus, what, call.m);
     return 0;
 }
 
@@ -236,25 +250,12 @@ int set(sd_bus* bus, const std::string& unit, const std::vector<std::string>& pr
 
 int stop(sd_bus* bus, const std::string& unit) {
     std::string what = "stop " + unit;
-    JobWait wait;
-    sd_bus_slot* slot = nullptr;
-    check(sd_bus_match_signal(bus, &slot, kService, kObject, kManager, "JobRemoved",
-                              JobWait::on_removed, &wait),
-          what + ": subscribe to JobRemoved");
-    Error error;
-    Message reply;
-    int r = sd_bus_call_method(bus, kService, kObject, kManager, "StopUnit", &error.e, &reply.m,
-                               "ss", unit.c_str(), "replace");
-    if (r < 0) {
-        // Already gone (stopped with its last process, or never started): nothing to do.
-        if (sd_bus_error_has_name(&error.e, "org.freedesktop.systemd1.NoSuchUnit")) return 0;
-        fail(what, r, &error.e);
-    }
-    const char* job = nullptr;
-    check(sd_bus_message_read(reply.m, "o", &job), what + ": read the job");
-    wait.job = job;
-    wait.wait(bus, what);
-    sd_bus_slot_unref(slot);
+    Message call;
+    check(sd_bus_message_new_method_call(bus, &call.m, kService, kObject, kManager, "StopUnit"),
+          what);
+    check(sd_bus_message_append(call.m, "ss", unit.c_str(), "replace"), what);
+    // Already gone (stopped with its last process, or never started): nothing to do.
+    if (!run_job(bus, what, call.m, "org.freedesktop.systemd1.NoSuchUnit")) return 0;
     // A unit that failed stays loaded as "failed" and would make the next start of the
     // same name fail: reset it (errors ignored: the unit may be gone already).
     Error ignored;
