@@ -99,6 +99,17 @@ int copy_data(int in, int out) noexcept {
 
 int copy_dir(int src, int dst, Walk& w, int depth) noexcept;
 
+// Owner, then mode (chown clears setuid/setgid), xattrs, then the times (last: a directory's
+// mtime moved with every entry made in it).
+int copy_attributes(int in, int out, const struct stat& st) noexcept {
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (::fchown(out, st.st_uid, st.st_gid) != 0) return errno;
+    if (::fchmod(out, st.st_mode & 07777) != 0) return errno;
+    if (int e = copy_xattrs(in, out)) return e;
+    if (::futimens(out, times) != 0) return errno;
+    return 0;
+}
+
 // One entry of `src` (already named in w.rel).
 int copy_entry(int src, int dst, const char* name, Walk& w, int depth) noexcept {
     struct stat st {};
@@ -117,12 +128,7 @@ int copy_entry(int src, int dst, const char* name, Walk& w, int depth) noexcept 
             return e;
         }
         e = copy_dir(in, out, w, depth + 1);
-        // Owner, then mode (chown clears setuid/setgid), xattrs, then the times (the
-        // directory's mtime moved with every entry made in it).
-        if (!e && ::fchown(out, st.st_uid, st.st_gid) != 0) e = errno;
-        if (!e && ::fchmod(out, st.st_mode & 07777) != 0) e = errno;
-        if (!e) e = copy_xattrs(in, out);
-        if (!e && ::futimens(out, times) != 0) e = errno;
+        if (!e) e = copy_attributes(in, out, st);
         ::close(in);
         ::close(out);
         return e;
@@ -137,10 +143,7 @@ int copy_entry(int src, int dst, const char* name, Walk& w, int depth) noexcept 
             return e;
         }
         e = copy_data(in, out);
-        if (!e && ::fchown(out, st.st_uid, st.st_gid) != 0) e = errno;
-        if (!e && ::fchmod(out, st.st_mode & 07777) != 0) e = errno;
-        if (!e) e = copy_xattrs(in, out);
-        if (!e && ::futimens(out, times) != 0) e = errno;
+        if (!e) e = copy_attributes(in, out, st);
         ::close(in);
         ::close(out);
         return e;
