@@ -226,15 +226,7 @@ std::string Finding::pointer() const {
             out += std::to_string(s.index);
             continue;
         }
-        for (char c : printable(s.key)) {  // RFC 6901 escaping
-            if (c == '~') {
-                out += "~0";
-            } else if (c == '/') {
-                out += "~1";
-            } else {
-                out += c;
-            }
-        }
+        out += pointer_token(printable(s.key));
     }
     return out;
 }
@@ -254,6 +246,21 @@ std::string Finding::dotted() const {
 
 Finding check(const rapidjson::Value& root, Options options) {
     return Walker(options).run(root);
+}
+
+std::string pointer_token(std::string_view key) {
+    std::string out;
+    out.reserve(key.size());
+    for (char c : key) {
+        if (c == '~') {
+            out += "~0";
+        } else if (c == '/') {
+            out += "~1";
+        } else {
+            out += c;
+        }
+    }
+    return out;
 }
 
 }  // namespace rt::json_check

@@ -20,15 +20,7 @@ std::string Path::pointer() const {
             out += std::to_string((*it)->index);
             continue;
         }
-        for (char c : json_check::printable((*it)->key)) {  // RFC 6901 escaping
-            if (c == '~') {
-                out += "~0";
-            } else if (c == '/') {
-                out += "~1";
-            } else {
-                out += c;
-            }
-        }
+        out += json_check::pointer_token(json_check::printable((*it)->key));
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "rt/error.hpp"
+#include "rt/json_check.hpp"
 #include "rt/oci/names.hpp"
 
 namespace rt::oci {
@@ -16,18 +17,7 @@ namespace {
 
 // RFC 6901 escaping of one pointer segment.
 std::string seg(std::string_view key) {
-    std::string out;
-    out.reserve(key.size());
-    for (char c : key) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return json_check::pointer_token(key);
 }
 
 std::string at(const std::string& base, size_t index) {

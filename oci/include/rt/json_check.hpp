@@ -62,4 +62,7 @@ std::size_t invalid_utf8(std::string_view s);
 // as \xNN: safe to put in a one-line message.
 std::string printable(std::string_view s);
 
+// One JSON pointer segment for `key`, RFC 6901 escaped ("a/b" -> "a~1b", "~" -> "~0").
+std::string pointer_token(std::string_view key);
+
 }  // namespace rt::json_check
