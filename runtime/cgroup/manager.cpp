@@ -123,21 +123,28 @@ bool wait_events(const std::string& file, std::string_view key, std::string_view
     }
 }
 
-void collect_pids(const std::string& dir, std::vector<pid_t>& out) {
-    auto text = fs::read_file_if_exists(fs::join(dir, "cgroup.procs"));
-    if (!text) return;
-    for (auto line : fs::split_lines(*text))
-        if (auto v = fs::parse_u64(line)) out.push_back(static_cast<pid_t>(*v));
-    if (DIR* d = ::opendir(dir.c_str())) {
-        std::vector<std::string> children;
-        while (dirent* e = ::readdir(d)) {
-            std::string_view name = e->d_name;
-            if (e->d_type == DT_DIR && name != "." && name != "..")
-                children.push_back(fs::join(dir, name));
-        }
-        ::closedir(d);
-        for (const auto& c : children) collect_pids(c, out);
+// dir and every cgroup below it, parents first.
+void subtree(const std::string& dir, std::vector<std::string>& out) {
+    out.push_back(dir);
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    std::vector<std::string> children;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        if (e->d_type == DT_DIR && name != "." && name != "..")
+            children.push_back(fs::join(dir, name));
     }
+    ::closedir(d);
+    for (const auto& c : children) subtree(c, out);
+}
+
+void collect_pids(const std::string& dir, std::vector<pid_t>& out) {
+    std::vector<std::string> dirs;
+    subtree(dir, dirs);
+    for (const auto& d : dirs)
+        if (auto text = fs::read_file_if_exists(fs::join(d, "cgroup.procs")))
+            for (auto line : fs::split_lines(*text))
+                if (auto v = fs::parse_u64(line)) out.push_back(static_cast<pid_t>(*v));
 }
 
 constexpr int kFreezeTimeoutMs = 10000;
@@ -697,21 +704,6 @@ bool Manager::wait_empty(int timeout_ms) const {
 }
 
 namespace {
-
-// dir and every cgroup below it, parents first.
-void subtree(const std::string& dir, std::vector<std::string>& out) {
-    out.push_back(dir);
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return;
-    std::vector<std::string> children;
-    while (dirent* e = ::readdir(d)) {
-        std::string_view name = e->d_name;
-        if (e->d_type == DT_DIR && name != "." && name != "..")
-            children.push_back(fs::join(dir, name));
-    }
-    ::closedir(d);
-    for (const auto& c : children) subtree(c, out);
-}
 
 bool self_or_below(const std::string& dir, const std::string& top) {
     return dir.compare(0, top.size(), top) == 0 &&
